@@ -1,0 +1,3 @@
+from karto_smtp.cli import main
+
+main()

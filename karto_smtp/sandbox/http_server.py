@@ -1,0 +1,409 @@
+"""A small threaded HTTP/1.1 server that the sandbox emulators are built on.
+
+Each emulator is an `HttpApp`: a list of routes plus shared observation (a request
+log) and fault injection. The server runs in a background thread on loopback, with an
+ephemeral port unless one is given, so tests can start as many as they like.
+
+Admin routes live under `/_sandbox/` on every app:
+  GET  /_sandbox/requests          the request log (secrets redacted)
+  DELETE /_sandbox/requests        clear it
+  POST /_sandbox/faults            add a fault (see `Fault`)
+  DELETE /_sandbox/faults          clear all faults
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SECRET_KEYS = frozenset(
+    {
+        "api_key",
+        "email_password",
+        "smtp_pass",
+        "password",
+        "access_token",
+        "authorization",
+        "x-smtp2go-api-key",
+        "apikey",
+    }
+)
+REDACTED = "(redacted)"
+
+
+def redact(value: Any) -> Any:
+    """Return a copy of a JSON-like value with every secret-named key's value replaced."""
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    _json: Any = None
+    _json_error: str | None = None
+    _parsed: bool = False
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError with the parser's message."""
+        if not self._parsed:
+            self._parsed = True
+            if self.body.strip():
+                try:
+                    self._json = json.loads(self.body)
+                except json.JSONDecodeError as exc:
+                    self._json_error = str(exc)
+        if self._json_error:
+            raise ValueError(self._json_error)
+        return self._json
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None  # JSON-able, or bytes for a raw body
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if self.body is None:
+            return b""
+        return json.dumps(self.body).encode()
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour for requests matching `method` and `path` (a regex).
+
+    kind:
+      latency    sleep `seconds` before answering normally
+      status     answer `status` (e.g. 429, 500, 503) with `body` instead of the real handler
+      timeout    sleep `seconds` (default 30) and then close without answering
+      drop       close the connection without answering
+      malformed  answer 200 with a body that is not valid JSON
+    `times`: how many matching requests it affects (None: all of them).
+    """
+
+    kind: str
+    method: str = "*"
+    path: str = ".*"
+    seconds: float = 0.0
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        return (self.method in ("*", method)) and re.fullmatch(self.path, path) is not None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        allowed = {"kind", "method", "path", "seconds", "status", "body", "headers", "times"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        if data.get("kind") not in {"latency", "status", "timeout", "drop", "malformed"}:
+            raise ValueError("kind must be latency, status, timeout, drop or malformed")
+        return cls(**data)
+
+
+@dataclass
+class LoggedRequest:
+    service: str
+    method: str
+    path: str
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "body": self.body,
+            "headers": self.headers,
+        }
+
+
+class RequestLog:
+    """Thread-safe record of every request an emulator answered, secrets redacted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[LoggedRequest] = []
+
+    def add(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, service: str | None = None) -> list[LoggedRequest]:
+        with self._lock:
+            return [e for e in self._entries if service is None or e.service == service]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class _Drop(Exception):
+    """Close the connection without writing a response."""
+
+
+class HttpApp:
+    """Routes plus faults; subclasses register their routes in `__init__`."""
+
+    service = "app"
+    logged_headers = ("user-agent", "content-type")
+
+    def __init__(self, request_log: RequestLog | None = None) -> None:
+        self.routes: list[Route] = []
+        self.faults: list[Fault] = []
+        self._faults_lock = threading.Lock()
+        self.request_log = request_log or RequestLog()
+        self.route("GET", "/_sandbox/requests", self._admin_requests)
+        self.route("DELETE", "/_sandbox/requests", self._admin_clear_requests)
+        self.route("POST", "/_sandbox/faults", self._admin_add_fault)
+        self.route("DELETE", "/_sandbox/faults", self._admin_clear_faults)
+
+    # -- registration -------------------------------------------------------------
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        """Register `handler` for `method` and `path`; `{name}` segments become path params."""
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+        self.routes.append(Route(method.upper(), re.compile(regex), handler))
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._faults_lock:
+            self.faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._faults_lock:
+            self.faults.clear()
+
+    # -- dispatch -----------------------------------------------------------------
+    def not_found(self, request: Request) -> Response:
+        return Response(404, {"message": f"Cannot {request.method} {request.path}"})
+
+    def method_not_allowed(self, request: Request) -> Response:
+        return Response(405, {"message": f"Method {request.method} not allowed on {request.path}"})
+
+    def internal_error(self, request: Request, exc: Exception) -> Response:
+        return Response(500, {"message": f"internal error: {type(exc).__name__}"})
+
+    def before_request(self, request: Request) -> Response | None:
+        """Hook for cross-cutting checks (auth, rate limits). Return a Response to stop."""
+        return None
+
+    def after_request(self, request: Request, response: Response) -> None:
+        """Hook to add headers (e.g. rate-limit counters) to every response."""
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._faults_lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def dispatch(self, request: Request) -> Response:
+        if not request.path.startswith("/_sandbox/"):
+            fault = self._take_fault(request.method, request.path)
+            if fault is not None:
+                injected = self._apply_fault(fault)
+                if injected is not None:
+                    return injected
+        allowed_elsewhere = False
+        for route in self.routes:
+            match = route.pattern.fullmatch(request.path)
+            if not match:
+                continue
+            if route.method != request.method:
+                allowed_elsewhere = True
+                continue
+            request.path_params = match.groupdict()
+            if not request.path.startswith("/_sandbox/"):
+                stop = self.before_request(request)
+                if stop is not None:
+                    return stop
+            try:
+                return route.handler(request)
+            except _Drop:
+                raise
+            except Exception as exc:  # the emulator must answer, like a real server would
+                return self.internal_error(request, exc)
+        if allowed_elsewhere:
+            return self.method_not_allowed(request)
+        return self.not_found(request)
+
+    def _apply_fault(self, fault: Fault) -> Response | None:
+        if fault.kind == "latency":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "status":
+            body = fault.body if fault.body is not None else {"message": "injected fault"}
+            return Response(fault.status, body, dict(fault.headers))
+        if fault.kind == "malformed":
+            return Response(200, b'{"request_id": "truncated', {"Content-Type": "application/json"})
+        if fault.kind == "timeout":
+            time.sleep(fault.seconds or 30.0)
+            raise _Drop
+        raise _Drop  # drop
+
+    # -- admin routes -------------------------------------------------------------
+    def _admin_requests(self, request: Request) -> Response:
+        return Response(200, [e.as_dict() for e in self.request_log.entries(self.service)])
+
+    def _admin_clear_requests(self, request: Request) -> Response:
+        self.request_log.clear()
+        return Response(204)
+
+    def _admin_add_fault(self, request: Request) -> Response:
+        try:
+            self.add_fault(Fault.from_json(request.json() or {}))
+        except (ValueError, TypeError) as exc:
+            return Response(400, {"message": str(exc)})
+        return Response(201, {"faults": len(self.faults)})
+
+    def _admin_clear_faults(self, request: Request) -> Response:
+        self.clear_faults()
+        return Response(204)
+
+
+def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = f"karto-sandbox-{app.service}"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            return  # the RequestLog is the log; stderr stays quiet
+
+        def _handle(self) -> None:
+            split = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(
+                method=self.command,
+                path=split.path,
+                query=parse_qs(split.query),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
+            try:
+                response = app.dispatch(request)
+            except _Drop:
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if not request.path.startswith("/_sandbox/"):
+                app.after_request(request, response)
+                try:
+                    logged_body = redact(request.json())
+                except ValueError:
+                    logged_body = "(invalid JSON)"
+                app.request_log.add(
+                    LoggedRequest(
+                        service=app.service,
+                        method=request.method,
+                        path=request.path,
+                        status=response.status,
+                        body=logged_body,
+                        headers={
+                            h: request.headers[h] for h in app.logged_headers if h in request.headers
+                        },
+                    )
+                )
+            payload = response.encode()
+            self.send_response(response.status)
+            headers = {"Content-Type": "application/json", **response.headers}
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _handle
+
+    return _Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class HttpServer:
+    """Runs an `HttpApp` in a background thread on 127.0.0.1."""
+
+    def __init__(self, app: HttpApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._server = _Server((host, port), _make_handler(app))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> HttpServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"sandbox-{self.app.service}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> HttpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
