@@ -17,12 +17,25 @@ from karto_smtp.errors import KartoError
 
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("karto_smtp.config.commands:validate", "Check karto.yaml offline: schema and lint rules."),
+    "validate": (
+        "karto_smtp.config.commands:validate",
+        "Check karto.yaml offline: schema and lint rules.",
+    ),
     "schema": ("karto_smtp.config.commands:schema", "Print the JSON Schema of karto.yaml."),
-    "plan": ("karto_smtp.core.commands:plan", "Show what apply would change, read from the live services."),
+    "plan": (
+        "karto_smtp.core.commands:plan",
+        "Show what apply would change, read from the live services.",
+    ),
     "apply": ("karto_smtp.core.commands:apply", "Change the live services to match karto.yaml."),
-    "check": ("karto_smtp.check.commands:check", "Prove that mail flows: reach, TLS, auth, sender, send."),
-    "sandbox": ("karto_smtp.sandbox.commands:sandbox", "Run local SMTP2GO, Supabase and SMTP servers."),
+    "check": (
+        "karto_smtp.check.commands:check",
+        "Prove that mail flows: reach, TLS, auth, sender, send.",
+    ),
+    "sandbox": (
+        "karto_smtp.sandbox.commands:sandbox",
+        "Run local SMTP2GO, Supabase and SMTP servers.",
+    ),
+    "demo": ("karto_smtp.demo:demo", "Run validate, plan, apply, plan and check on the sandbox."),
 }
 
 

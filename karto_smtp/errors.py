@@ -16,7 +16,9 @@ class ConfigError(KartoError):
 class ApiError(KartoError):
     """A remote service refused or failed a call."""
 
-    def __init__(self, service: str, operation: str, message: str, status: int | None = None):
+    def __init__(
+        self, service: str, operation: str, message: str, status: int | None = None
+    ) -> None:
         self.service = service
         self.operation = operation
         self.api_message = message

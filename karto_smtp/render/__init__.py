@@ -1,0 +1,1 @@
+"""Views of a Plan: text (terminal), Markdown (pull requests), JSON (machines)."""

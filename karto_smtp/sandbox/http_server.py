@@ -311,6 +311,9 @@ def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = f"karto-sandbox-{app.service}"
+        # Headers and body go out in separate writes; with Nagle on, each response would
+        # wait for the client's delayed ACK (~40 ms).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             return  # the RequestLog is the log; stderr stays quiet
@@ -349,7 +352,9 @@ def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
                         status=response.status,
                         body=logged_body,
                         headers={
-                            h: request.headers[h] for h in app.logged_headers if h in request.headers
+                            h: request.headers[h]
+                            for h in app.logged_headers
+                            if h in request.headers
                         },
                     )
                 )

@@ -1,0 +1,103 @@
+"""`karto-smtp check`: prove each link of the mail path, from this machine and via Supabase.
+
+Exit codes: 0 when every row passes or is skipped, 1 otherwise (and on bad input).
+The table goes to stdout; nothing here ever prints a password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from karto_smtp.errors import KartoError
+
+# The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.
+_CREDENTIALS_CHECK_DOES_NOT_USE = frozenset({"smtp2go.api_key", "supabase.access_token"})
+_ADDRESS_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
+
+
+def _address(option: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not _ADDRESS_RE.fullmatch(value):
+        raise KartoError(f"{option}: '{value}' is not an email address")
+    return value
+
+
+@click.command()
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="karto.yaml to read (default: $KARTO_CONFIG or ./karto.yaml).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this SMTP user or project (ref or name). Repeatable.",
+)
+@click.option(
+    "--send-test-to",
+    metavar="ADDRESS",
+    help="Send a real test message through each project's relay and From address.",
+)
+@click.option(
+    "--via-supabase",
+    metavar="ADDRESS",
+    help="Have each project's Supabase Auth send a magic-link (or sign-up) mail to ADDRESS.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=120),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for each connection and SMTP reply.",
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def check(
+    config_path: Path | None,
+    targets: tuple[str, ...],
+    send_test_to: str | None,
+    via_supabase: str | None,
+    timeout: float,
+    fmt: str,
+) -> None:
+    """Prove that mail flows: reach, TLS, AUTH, sender, send, and Supabase's side.
+
+    Nothing is sent unless --send-test-to or --via-supabase asks for it.
+    """
+    from karto_smtp.check.report import exit_code, render_json, render_text
+    from karto_smtp.check.runner import Checker, CheckOptions
+    from karto_smtp.check.targets import select
+    from karto_smtp.config.lint import lint
+    from karto_smtp.config.load import config_path as default_config_path
+    from karto_smtp.config.load import load_config
+
+    options = CheckOptions(
+        timeout=timeout,
+        send_test_to=_address("--send-test-to", send_test_to),
+        via_supabase=_address("--via-supabase", via_supabase),
+    )
+    # Lint problems do not stop a check: a live check is how a user confirms what they mean
+    # (an email as username, an undeclared sender). Schema errors still do.
+    loaded = load_config(default_config_path(config_path), check=False)
+    for finding in lint(loaded):
+        if finding.path not in _CREDENTIALS_CHECK_DOES_NOT_USE:
+            click.echo(f"note: {finding.format()}", err=True)
+    selected = select(loaded, list(targets))
+    rows = Checker(loaded, selected, options, os.environ).run()
+    if fmt == "json":
+        click.echo(render_json(rows, loaded.display), nl=False)
+    else:
+        from karto_smtp.cli import color_enabled
+
+        click.echo(render_text(rows, colour=color_enabled()), nl=False)
+    sys.exit(exit_code(rows))

@@ -1,0 +1,109 @@
+"""The result of `karto-smtp check`: rows, the exit code, and the text and JSON views."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["pass", "fail", "skip", "warn"]
+Link = Literal["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
+
+FORMAT_VERSION = "1.0"
+LINK_TITLES: dict[str, str] = {
+    "reach": "reach",
+    "tls": "TLS",
+    "auth": "auth",
+    "sender": "sender",
+    "send": "send",
+    "supabase_smtp": "Supabase SMTP",
+    "supabase_mail": "Supabase mail",
+}
+_COLOURS = {"pass": "green", "fail": "red", "skip": "bright_black", "warn": "yellow"}
+
+
+@dataclass
+class Row:
+    """One link of the mail path, checked for one relay or one project."""
+
+    link: Link
+    subject: str
+    status: Status
+    ms: int | None
+    detail: str
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "link": self.link,
+            "subject": self.subject,
+            "status": self.status,
+            "ms": self.ms,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+def exit_code(rows: list[Row]) -> int:
+    """0 when every row passed or was skipped; a warning counts as a problem in CI."""
+    return 0 if all(row.status in ("pass", "skip") for row in rows) else 1
+
+
+def summary(rows: list[Row]) -> dict[str, int]:
+    counts = {status: 0 for status in ("pass", "fail", "warn", "skip")}
+    for row in rows:
+        counts[row.status] += 1
+    return counts
+
+
+def render_json(rows: list[Row], config: str) -> str:
+    document = {
+        "format_version": FORMAT_VERSION,
+        "config": config,
+        "ok": exit_code(rows) == 0,
+        "summary": summary(rows),
+        "rows": [row.as_dict() for row in rows],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _ms(row: Row) -> str:
+    return "" if row.ms is None else str(row.ms)
+
+
+def render_text(rows: list[Row], colour: bool = False) -> str:
+    """A plain table; colour only changes the status word (callers decide TTY / NO_COLOR)."""
+    import click
+
+    if not rows:
+        return "Nothing to check: karto.yaml declares no SMTP user and no project using one.\n"
+    header = ("STATUS", "LINK", "SUBJECT", "MS", "DETAIL")
+    cells = [(r.status, LINK_TITLES[r.link], r.subject, _ms(r), r.detail) for r in rows]
+    widths = [max(len(header[i]), *(len(c[i]) for c in cells)) for i in range(4)]
+    indent = " " * (sum(widths) + 2 * len(widths))
+
+    def line(values: tuple[str, ...], status: str | None = None) -> str:
+        first = values[0].ljust(widths[0])
+        if status is not None and colour:
+            first = click.style(first, fg=_COLOURS[status], bold=status == "fail")
+        rest = [
+            values[1].ljust(widths[1]),
+            values[2].ljust(widths[2]),
+            values[3].rjust(widths[3]),
+            values[4],
+        ]
+        return "  ".join([first, *rest]).rstrip()
+
+    out = [line(header)]
+    for row, values in zip(rows, cells, strict=True):
+        out.append(line(values, row.status))
+        if row.fix:
+            out.append(f"{indent}fix: {row.fix}")
+    counts = summary(rows)
+    verdict = "ok" if exit_code(rows) == 0 else "problems found"
+    out.append("")
+    out.append(
+        f"{len(rows)} checks: {counts['pass']} pass, {counts['fail']} fail, "
+        f"{counts['warn']} warn, {counts['skip']} skip: {verdict}"
+    )
+    return "\n".join(out) + "\n"

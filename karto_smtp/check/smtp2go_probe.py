@@ -1,0 +1,60 @@
+"""What SMTP2GO's API says when AUTH cannot be tried (a `generate` password).
+
+The API cannot confirm a password, but it does say whether the SMTP user exists and is
+allowed to send, and whether a sender is verified, which is what AUTH and MAIL FROM would
+otherwise have shown. Imported only then: this module pulls in httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from karto_smtp.clients.smtp2go import Smtp2goClient
+from karto_smtp.errors import ApiError
+
+
+@dataclass
+class Smtp2goState:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    senders: dict[str, bool] = field(default_factory=dict)  # address -> verified
+    domains: dict[str, bool] = field(default_factory=dict)  # domain -> verified
+    error: str | None = None
+
+    def sender_verified(self, address: str) -> bool:
+        address = address.lower()
+        if self.senders.get(address):
+            return True
+        labels = address.rpartition("@")[2].split(".")
+        return any(self.domains.get(".".join(labels[i:])) for i in range(len(labels) - 1))
+
+
+async def _read(api_url: str, api_key: str) -> Smtp2goState:
+    client = Smtp2goClient(api_url, api_key)
+    try:
+        users, senders, domains = await asyncio.gather(
+            client.view_smtp_users(), client.view_single_senders(), client.view_domains()
+        )
+    except ApiError as exc:
+        return Smtp2goState(error=str(exc))
+    finally:
+        await client.aclose()
+    state = Smtp2goState()
+    for user in users:
+        if isinstance(user, dict) and isinstance(user.get("username"), str):
+            state.users[user["username"]] = user
+    for sender in senders:
+        if isinstance(sender, dict) and isinstance(sender.get("email_address"), str):
+            state.senders[sender["email_address"].lower()] = bool(sender.get("verified"))
+    for item in domains:
+        domain = item.get("domain") if isinstance(item, dict) else None
+        if isinstance(domain, dict) and isinstance(domain.get("fulldomain"), str):
+            # Sending needs DKIM and the return path; tracking CNAMEs do not matter here.
+            verified = bool(domain.get("dkim_verified")) and bool(domain.get("rpath_verified"))
+            state.domains[domain["fulldomain"].lower()] = verified
+    return state
+
+
+def read_state(api_url: str, api_key: str) -> Smtp2goState:
+    return asyncio.run(_read(api_url, api_key))

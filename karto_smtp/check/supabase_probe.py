@@ -1,0 +1,160 @@
+"""Supabase's side of the mail path: the Auth SMTP settings it holds, and a real Auth mail.
+
+Imported only when a Supabase row runs: this module pulls in httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from karto_smtp.clients.supabase import SupabaseClient
+from karto_smtp.errors import ApiError
+
+PROJECT_URL_ENV = "SUPABASE_PROJECT_URL"
+ANON_KEY_ENV = "SUPABASE_ANON_KEY"
+DEFAULT_PROJECT_URL = "https://{ref}.supabase.co"
+
+
+def project_url(ref: str, environ: Mapping[str, str]) -> str:
+    template = environ.get(PROJECT_URL_ENV) or DEFAULT_PROJECT_URL
+    return template.replace("{ref}", ref).rstrip("/")
+
+
+@dataclass
+class AuthConfigRead:
+    config: dict[str, Any] | None
+    ms: int
+    error: str | None = None
+    status: int | None = None
+
+
+@dataclass
+class OtpResult:
+    ms: int
+    status: int | None  # None: no HTTP answer
+    message: str
+
+
+def _ms(start: float) -> int:
+    return max(0, round((time.perf_counter() - start) * 1000))
+
+
+async def _read_one(client: SupabaseClient, ref: str) -> AuthConfigRead:
+    start = time.perf_counter()
+    try:
+        config = await client.get_auth_config(ref)
+    except ApiError as exc:
+        return AuthConfigRead(None, _ms(start), exc.api_message, exc.status)
+    if not isinstance(config, dict):
+        return AuthConfigRead(None, _ms(start), "the Auth config is not a JSON object")
+    return AuthConfigRead(config, _ms(start))
+
+
+async def _anon_key(client: SupabaseClient | None, ref: str, environ: Mapping[str, str]) -> str:
+    """SUPABASE_ANON_KEY, else the project's anon (or publishable) key from the Management API."""
+    key = environ.get(ANON_KEY_ENV)
+    if key:
+        return key
+    if client is None:
+        raise LookupError(
+            f"no anon key: set {ANON_KEY_ENV}, or SUPABASE_ACCESS_TOKEN to fetch it"
+        )
+    try:
+        keys = await client.get_api_keys(ref)
+    except ApiError as exc:
+        raise LookupError(f"cannot fetch the anon key: {exc}") from None
+    for wanted in ("anon", "publishable"):
+        for item in keys if isinstance(keys, list) else []:
+            if isinstance(item, dict) and wanted in (item.get("name"), item.get("type")):
+                value = item.get("api_key")
+                if isinstance(value, str) and value:
+                    return value
+    raise LookupError(f"project {ref} has no anon or publishable API key; set {ANON_KEY_ENV}")
+
+
+def _auth_message(response: httpx.Response) -> str:
+    """GoTrue's words: `msg` (classic), `message` (2024-01-01 API and the gateway), or text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("msg", "message", "error_description", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                code = body.get("error_code") or (body.get("code") if isinstance(body.get("code"), str) else None)
+                return f"{value} ({code})" if code else value
+    return "OK" if response.is_success else response.reason_phrase
+
+
+async def _send_otp(
+    http: httpx.AsyncClient, url: str, anon_key: str, address: str
+) -> OtpResult:
+    start = time.perf_counter()
+    try:
+        response = await http.post(
+            f"{url}/auth/v1/otp", json={"email": address}, headers={"apikey": anon_key}
+        )
+    except httpx.HTTPError as exc:
+        return OtpResult(_ms(start), None, f"cannot reach {url}: {type(exc).__name__}")
+    return OtpResult(_ms(start), response.status_code, _auth_message(response))
+
+
+@dataclass
+class SupabaseResults:
+    configs: dict[str, AuthConfigRead]
+    mails: dict[str, OtpResult | str]  # a str: why no request was made
+
+
+async def _run(
+    api_url: str,
+    token: str | None,
+    refs: list[str],
+    mail_refs: list[str],
+    address: str | None,
+    environ: Mapping[str, str],
+    timeout: float,
+) -> SupabaseResults:
+    client = SupabaseClient(api_url, token) if token else None
+    configs: dict[str, AuthConfigRead] = {}
+    mails: dict[str, OtpResult | str] = {}
+    try:
+        if client is not None:
+            reads = await asyncio.gather(*(_read_one(client, ref) for ref in refs))
+            configs = dict(zip(refs, reads, strict=True))
+        if address is not None and mail_refs:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(max(timeout, 15.0))) as http:
+                for ref in mail_refs:
+                    try:
+                        key = await _anon_key(client, ref, environ)
+                    except LookupError as exc:
+                        mails[ref] = str(exc)
+                        continue
+                    mails[ref] = await _send_otp(http, project_url(ref, environ), key, address)
+    finally:
+        if client is not None:
+            await client.aclose()
+    return SupabaseResults(configs, mails)
+
+
+def read_configs(
+    api_url: str, token: str, refs: list[str], environ: Mapping[str, str]
+) -> dict[str, AuthConfigRead]:
+    return asyncio.run(_run(api_url, token, refs, [], None, environ, 0)).configs
+
+
+def send_magic_links(
+    api_url: str,
+    token: str | None,
+    refs: list[str],
+    address: str,
+    environ: Mapping[str, str],
+    timeout: float,
+) -> dict[str, OtpResult | str]:
+    return asyncio.run(_run(api_url, token, [], refs, address, environ, timeout)).mails

@@ -1,0 +1,432 @@
+"""Lint rules: mistakes that a schema cannot see but that break mail delivery.
+
+Each rule yields `LintFinding`s with a code, the `file:line:col` of the offending key and
+a one-line fix. The table in docs/config.md explains why each rule exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from karto_smtp.config.model import (
+    MAX_FREQUENCY_RANGE,
+    RATE_LIMIT_EMAIL_SENT_RANGE,
+    SMTP2GO_PORTS,
+    SMTP2GO_RELAY_HOSTS,
+    EffectiveSmtp,
+    KartoConfig,
+    ProjectConfig,
+    is_smtp2go_host,
+    resolve_smtp,
+)
+from karto_smtp.config.yaml_loader import NodePath, format_path
+from karto_smtp.secrets import SecretRef, SecretUnavailable
+
+if TYPE_CHECKING:
+    from karto_smtp.config.load import LoadedConfig
+
+Severity = Literal["error", "warning"]
+
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+HOURS_PER_MONTH = 24 * 30
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One problem: `location` is `file:line:col`, `path` the dotted key path."""
+
+    severity: Severity
+    code: str
+    location: str
+    message: str
+    hint: str
+    path: str = ""
+
+    def format(self, severity: bool = True) -> str:
+        """`file:L:C: error: path: message; hint [code]` on one line."""
+        parts = [self.location]
+        if severity:
+            parts.append(self.severity)
+        if self.path:
+            parts.append(self.path)
+        text = ": ".join(parts) + ": " + self.message
+        if self.hint:
+            text += f"; {self.hint}"
+        if self.code and self.hint:
+            text += f" [{self.code}]"
+        return text
+
+    def as_error(self) -> LintFinding:
+        return replace(self, severity="error")
+
+    @property
+    def sort_key(self) -> tuple[int, int, str]:
+        _, line, column = self.location.rsplit(":", 2)
+        try:
+            return int(line), int(column), self.path
+        except ValueError:
+            return 0, 0, self.path
+
+
+def lint(loaded: LoadedConfig) -> list[LintFinding]:
+    """Run every rule; findings sorted by position in the file."""
+    ctx = _Context(loaded)
+    for rule in RULES:
+        rule(ctx)
+    return sorted(ctx.findings, key=lambda f: f.sort_key)
+
+
+class _Context:
+    def __init__(self, loaded: LoadedConfig) -> None:
+        self.loaded = loaded
+        self.config: KartoConfig = loaded.config
+        self.findings: list[LintFinding] = []
+
+    def add(self, severity: Severity, code: str, path: NodePath, message: str, hint: str) -> None:
+        self.findings.append(
+            LintFinding(severity, code, self.loaded.locate(path), message, hint, format_path(path))
+        )
+
+    def error(self, code: str, path: NodePath, message: str, hint: str) -> None:
+        self.add("error", code, path, message, hint)
+
+    def warning(self, code: str, path: NodePath, message: str, hint: str) -> None:
+        self.add("warning", code, path, message, hint)
+
+    def projects(self) -> Iterator[tuple[NodePath, ProjectConfig, EffectiveSmtp]]:
+        """Projects with a managed auth.smtp block, their path and expanded settings."""
+        if self.config.supabase is None:
+            return
+        for index, project in enumerate(self.config.supabase.projects):
+            effective = resolve_smtp(project, self.config)
+            if effective is not None:
+                yield ("supabase", "projects", index, "auth", "smtp"), project, effective
+
+
+def _secret_refs(ctx: _Context) -> Iterator[tuple[SecretRef, NodePath, str]]:
+    """Every secret a plan or apply will read: (ref, path, fix for a missing value)."""
+    config = ctx.config
+    if config.smtp2go is not None:
+        ref = config.smtp2go.api_key_ref()
+        default = "" if config.smtp2go.api_key else " (the default when api_key is omitted)"
+        yield ref, ("smtp2go", "api_key"), default
+        for index, user in enumerate(config.smtp2go.smtp_users):
+            if user.ensure == "present" and user.password and not user.password.is_generated:
+                yield user.password, ("smtp2go", "smtp_users", index, "password"), ""
+    if config.supabase is not None:
+        ref = config.supabase.access_token_ref()
+        default = (
+            "" if config.supabase.access_token else " (the default when access_token is omitted)"
+        )
+        yield ref, ("supabase", "access_token"), default
+        for path, project, _ in ctx.projects():
+            smtp = project.auth.smtp
+            if smtp is not None and smtp.enabled and smtp.password is not None:
+                yield smtp.password, (*path, "password"), ""
+
+
+def rule_secrets(ctx: _Context) -> None:
+    """secret-unavailable, secret-whitespace."""
+    for ref, path, default_note in _secret_refs(ctx):
+        try:
+            value = ctx.loaded.resolve_secret(ref).reveal()
+        except SecretUnavailable as exc:
+            if ref.kind == "env":
+                hint = f"export {ref.name}{default_note} before running karto-smtp"
+            else:
+                hint = "fix the path; file() paths are relative to the config file's folder"
+            ctx.error("secret-unavailable", path, exc.reason, hint)
+            continue
+        if value != value.strip():
+            ctx.error(
+                "secret-whitespace",
+                path,
+                f"the value of {ref.text} has leading or trailing whitespace",
+                "remove it; SMTP2GO and Supabase compare secrets byte for byte",
+            )
+
+
+def rule_username_is_email(ctx: _Context) -> None:
+    """username-is-email."""
+    hint = (
+        "use the SMTP username from SMTP2GO > Sending > SMTP Users, not an email; "
+        'an email here is the usual cause of "535 Authentication failed"'
+    )
+    if ctx.config.smtp2go is not None:
+        for index, user in enumerate(ctx.config.smtp2go.smtp_users):
+            if user.ensure == "present" and _EMAIL_LIKE.fullmatch(user.username):
+                ctx.error(
+                    "username-is-email",
+                    ("smtp2go", "smtp_users", index, "username"),
+                    f"'{user.username}' looks like an email address",
+                    hint,
+                )
+    for path, project, _ in ctx.projects():
+        smtp = project.auth.smtp
+        if (
+            smtp is not None
+            and smtp.enabled
+            and smtp.relay is None
+            and smtp.user
+            and is_smtp2go_host(smtp.host)
+            and _EMAIL_LIKE.fullmatch(smtp.user)
+        ):
+            ctx.error(
+                "username-is-email",
+                (*path, "user"),
+                f"'{smtp.user}' looks like an email address",
+                hint,
+            )
+
+
+def rule_smtp2go_relay(ctx: _Context) -> None:
+    """smtp2go-host, smtp2go-port."""
+    hosts = ", ".join(sorted(SMTP2GO_RELAY_HOSTS))
+    ports = "587, 2525, 8025, 25 or 80 (STARTTLS), 465, 8465 or 443 (TLS)"
+    for path, project, effective in ctx.projects():
+        smtp = project.auth.smtp
+        if smtp is None or not smtp.enabled or not effective.via_smtp2go:
+            continue
+        base = (*path, "relay") if smtp.relay is not None else path
+        host = effective.host
+        if host is not None and host.lower().rstrip(".") not in SMTP2GO_RELAY_HOSTS:
+            ctx.error(
+                "smtp2go-host",
+                (*base, "host"),
+                f"'{host}' is not an SMTP2GO relay host",
+                f"use one of {hosts}",
+            )
+        if effective.port is not None and effective.port not in SMTP2GO_PORTS:
+            ctx.error(
+                "smtp2go-port",
+                (*base, "port"),
+                f"SMTP2GO does not serve port {effective.port}",
+                f"use {ports}",
+            )
+
+
+def _covered(address: str, emails: set[str], domains: set[str]) -> bool:
+    address = address.lower()
+    if address in emails:
+        return True
+    domain = address.rpartition("@")[2]
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def rule_sender_verified(ctx: _Context) -> None:
+    """sender-not-declared."""
+    account = ctx.config.smtp2go
+    if account is None:
+        # Senders of an account this file does not manage cannot be checked offline.
+        return
+    emails = {s.address.lower() for s in account.senders.emails if s.ensure == "present"}
+    domains = {d.domain.lower() for d in account.senders.domains if d.ensure == "present"}
+    for path, _project, effective in ctx.projects():
+        if not effective.enabled or not effective.via_smtp2go or not effective.admin_email:
+            continue
+        if not _covered(effective.admin_email, emails, domains):
+            domain = effective.admin_email.rpartition("@")[2]
+            ctx.error(
+                "sender-not-declared",
+                (*path, "admin_email"),
+                f"sender {effective.admin_email} is not a declared SMTP2GO sender; SMTP2GO "
+                'refuses its mail with "550 From header sender domain not verified"',
+                f"add it under smtp2go.senders.emails, or {domain} under smtp2go.senders.domains",
+            )
+
+
+def rule_quota(ctx: _Context) -> None:
+    """rate-limit-exceeds-quota (warning)."""
+    account = ctx.config.smtp2go
+    if account is None:
+        return
+    contributors = [
+        (path, project, effective.rate_limit_email_sent)
+        for path, project, effective in ctx.projects()
+        if effective.enabled and effective.via_smtp2go and effective.rate_limit_email_sent
+    ]
+    if not contributors:
+        return
+    hourly = sum(rate for _, _, rate in contributors)
+    monthly = hourly * HOURS_PER_MONTH
+    quota = account.plan.monthly_quota
+    if monthly <= quota:
+        return
+    parts = ", ".join(f"{p.name}: {rate}/hour" for _, p, rate in contributors)
+    most = max(contributors, key=lambda c: c[2])
+    allowed = quota // HOURS_PER_MONTH
+    if allowed >= 1:
+        lower = f"lower rate_limit_email_sent to {allowed}/hour in total"
+    else:
+        lower = f"a quota under {HOURS_PER_MONTH} allows less than 1/hour"
+    ctx.warning(
+        "rate-limit-exceeds-quota",
+        (*most[0], "rate_limit_email_sent"),
+        f"Supabase may send up to {monthly} emails a month through SMTP2GO "
+        f"({parts}; {hourly} * 24 * 30 = {monthly}), more than the "
+        f"{account.plan.name} plan's {quota} a month",
+        f"{lower}, or set smtp2go.plan to your plan and its monthly_quota",
+    )
+
+
+def rule_ranges(ctx: _Context) -> None:
+    """out-of-range."""
+    checks = (
+        ("max_frequency", MAX_FREQUENCY_RANGE, "seconds between emails to one user"),
+        ("rate_limit_email_sent", RATE_LIMIT_EMAIL_SENT_RANGE, "emails per hour"),
+    )
+    for path, project, _ in ctx.projects():
+        smtp = project.auth.smtp
+        assert smtp is not None
+        for name, (low, high), unit in checks:
+            value = getattr(smtp, name)
+            if value is not None and not low <= value <= high:
+                ctx.error(
+                    "out-of-range",
+                    (*path, name),
+                    f"{value} is outside the Supabase API's range {low}..{high}",
+                    f"use {low} to {high} ({unit})",
+                )
+
+
+def rule_duplicates(ctx: _Context) -> None:
+    """duplicate-username, duplicate-sender, duplicate-ref."""
+    account = ctx.config.smtp2go
+    if account is not None:
+        _unique(
+            ctx,
+            "duplicate-username",
+            "SMTP user",
+            [
+                (("smtp2go", "smtp_users", i, "username"), u.username)
+                for i, u in enumerate(account.smtp_users)
+            ],
+        )
+        _unique(
+            ctx,
+            "duplicate-sender",
+            "sender",
+            [
+                (("smtp2go", "senders", "emails", i, "address"), s.address)
+                for i, s in enumerate(account.senders.emails)
+            ],
+        )
+        _unique(
+            ctx,
+            "duplicate-sender",
+            "sender domain",
+            [
+                (("smtp2go", "senders", "domains", i, "domain"), d.domain)
+                for i, d in enumerate(account.senders.domains)
+            ],
+        )
+    if ctx.config.supabase is not None:
+        _unique(
+            ctx,
+            "duplicate-ref",
+            "project ref",
+            [
+                (("supabase", "projects", i, "ref"), p.ref)
+                for i, p in enumerate(ctx.config.supabase.projects)
+            ],
+        )
+
+
+def _unique(ctx: _Context, code: str, what: str, items: list[tuple[NodePath, str]]) -> None:
+    first: dict[str, NodePath] = {}
+    for path, value in items:
+        key = value.lower()
+        if key in first:
+            ctx.error(
+                code,
+                path,
+                f"duplicate {what} '{value}' (first at {ctx.loaded.locate(first[key])})",
+                "declare each once; merge the two entries",
+            )
+        else:
+            first[key] = path
+
+
+def rule_relay(ctx: _Context) -> None:
+    """relay-conflict, relay-unknown-user, relay-user-absent, relay-no-password, smtp-incomplete."""
+    for path, project, _ in ctx.projects():
+        smtp = project.auth.smtp
+        assert smtp is not None
+        if smtp.relay is not None:
+            explicit = [
+                k for k in ("host", "port", "user", "password") if getattr(smtp, k) is not None
+            ]
+            if explicit:
+                ctx.error(
+                    "relay-conflict",
+                    (*path, explicit[0]),
+                    f"relay cannot be combined with {', '.join(explicit)}",
+                    f"remove {', '.join(explicit)} (the relay's SMTP2GO user supplies them), "
+                    "or remove relay",
+                )
+            if smtp.enabled:
+                _check_relay_user(ctx, (*path, "relay", "smtp2go_user"), smtp.relay.smtp2go_user)
+        elif smtp.enabled:
+            missing = [k for k in ("host", "port", "user", "password") if getattr(smtp, k) is None]
+            if missing:
+                ctx.error(
+                    "smtp-incomplete",
+                    path,
+                    "enabled SMTP needs host, port, user and password; "
+                    f"missing: {', '.join(missing)}",
+                    "add them, or write relay: {smtp2go_user: NAME} to use a declared SMTP2GO user",
+                )
+        if smtp.enabled and smtp.admin_email is None:
+            ctx.error(
+                "smtp-incomplete",
+                path,
+                "enabled SMTP needs admin_email (the From address)",
+                "add admin_email: a verified sender address",
+            )
+
+
+def _check_relay_user(ctx: _Context, path: NodePath, username: str) -> None:
+    account = ctx.config.smtp2go
+    users = account.smtp_users if account is not None else []
+    user = account.user(username) if account is not None else None
+    if user is None:
+        names = [u.username for u in users]
+        close = difflib.get_close_matches(username, names, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif names:
+            hint = f"declare it under smtp2go.smtp_users (declared: {', '.join(names)})"
+        else:
+            hint = "declare it under smtp2go.smtp_users"
+        ctx.error("relay-unknown-user", path, f"SMTP2GO user '{username}' is not declared", hint)
+    elif user.ensure == "absent":
+        ctx.error(
+            "relay-user-absent",
+            path,
+            f"SMTP2GO user '{username}' is declared with ensure: absent",
+            "relay through a present user, or keep this one (ensure: present)",
+        )
+    elif user.password is None:
+        index = users.index(user)
+        ctx.error(
+            "relay-no-password",
+            path,
+            f"SMTP2GO user '{username}' has no password, and Supabase needs it",
+            f"add password: generate (or env(NAME)) to smtp2go.smtp_users[{index}]",
+        )
+
+
+RULES = (
+    rule_secrets,
+    rule_username_is_email,
+    rule_smtp2go_relay,
+    rule_sender_verified,
+    rule_quota,
+    rule_ranges,
+    rule_duplicates,
+    rule_relay,
+)

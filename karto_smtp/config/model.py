@@ -1,0 +1,502 @@
+"""The `karto.yaml` data model (pydantic v2).
+
+Managed fields of remote objects are Optional and default to None, which means "not
+managed": karto-smtp leaves the live value alone. Field docstrings become descriptions in
+the JSON Schema (`karto-smtp schema`), so editors show them as help.
+
+Cross-field rules (relay references, ranges of Supabase fields, sender coverage) live in
+`lint.py` so each has a code, a location and a fix hint.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from karto_smtp.secrets import (
+    PASSWORD_REF_PATTERN,
+    SECRET_REF_PATTERN,
+    SecretRef,
+    reject_generate,
+)
+
+FORMAT_VERSION = 1
+
+SMTP2GO_API_KEY_ENV = "SMTP2GO_API_KEY"
+SMTP2GO_API_URL_ENV = "SMTP2GO_API_URL"
+SUPABASE_ACCESS_TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"
+SUPABASE_API_URL_ENV = "SUPABASE_API_URL"
+SUPABASE_DEFAULT_API_URL = "https://api.supabase.com"
+
+Region = Literal["global", "us", "eu", "au"]
+SMTP2GO_API_URLS: dict[str, str] = {
+    "global": "https://api.smtp2go.com/v3",
+    "us": "https://us-api.smtp2go.com/v3",
+    "eu": "https://eu-api.smtp2go.com/v3",
+    "au": "https://au-api.smtp2go.com/v3",
+}
+SMTP2GO_RELAY_BY_REGION: dict[str, str] = {
+    "global": "mail.smtp2go.com",
+    "us": "mail-us.smtp2go.com",
+    "eu": "mail-eu.smtp2go.com",
+    "au": "mail-au.smtp2go.com",
+}
+SMTP2GO_RELAY_HOSTS: frozenset[str] = frozenset(
+    {*SMTP2GO_RELAY_BY_REGION.values(), "mail-eu2.smtp2go.com"}
+)
+SMTP2GO_STARTTLS_PORTS: tuple[int, ...] = (25, 2525, 8025, 587, 80)
+SMTP2GO_TLS_PORTS: tuple[int, ...] = (465, 8465, 443)
+SMTP2GO_PORTS: tuple[int, ...] = SMTP2GO_STARTTLS_PORTS + SMTP2GO_TLS_PORTS
+
+MAX_FREQUENCY_RANGE = (0, 32767)
+RATE_LIMIT_EMAIL_SENT_RANGE = (1, 2147483647)
+INT32_MAX = 2147483647
+
+_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
+)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_DOMAIN_RE = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,63}}")
+_SUBDOMAIN_RE = re.compile(_LABEL)
+_USERNAME_RE = re.compile(r"[A-Za-z0-9._@-]{5,100}")
+_REF_RE = re.compile(r"[a-z]{20}")
+_URL_RE = re.compile(r"https?://[^\s/]+(?:/\S*)?")
+# SMTP2GO's custom_ratelimit_period: "<n> hour[s]|day[s]|week[s]|month[s]" and/or "hh:mm:ss".
+_PERIOD_RE = re.compile(
+    r"(?:[1-9][0-9]* +(?:hour|day|week|month)s?)?(?: *[0-9]{1,3}:[0-5][0-9]:[0-5][0-9])?"
+)
+
+
+def _check(regex: re.Pattern[str], kind: str, message: str) -> Any:
+    def validate(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise PydanticCustomError(kind, message, {"value": value})
+        return value
+
+    return AfterValidator(validate)
+
+
+Email = Annotated[
+    str,
+    _check(_EMAIL_RE, "email", "'{value}' is not an email address"),
+    Field(json_schema_extra={"format": "email"}),
+]
+Domain = Annotated[
+    str,
+    _check(_DOMAIN_RE, "domain", "'{value}' is not a domain name (e.g. example.com)"),
+    Field(json_schema_extra={"format": "hostname"}),
+]
+Hostname = Annotated[
+    str,
+    _check(_HOST_RE, "hostname", "'{value}' is not a host name"),
+    Field(json_schema_extra={"format": "hostname"}),
+]
+Subdomain = Annotated[
+    str,
+    _check(_SUBDOMAIN_RE, "subdomain", "'{value}' is not a single DNS label (e.g. link)"),
+    Field(json_schema_extra={"pattern": f"^{_LABEL}$"}),
+]
+Username = Annotated[
+    str,
+    _check(
+        _USERNAME_RE,
+        "username",
+        "'{value}' is not an SMTP2GO username: 5 to 100 letters, digits, '.', '_', '-' or '@'",
+    ),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z0-9._@-]{5,100}$"}),
+]
+ProjectRef = Annotated[
+    str,
+    _check(
+        _REF_RE,
+        "project_ref",
+        "'{value}' is not a project ref: exactly 20 lowercase letters "
+        "(from the dashboard URL supabase.com/dashboard/project/<ref>)",
+    ),
+    Field(json_schema_extra={"pattern": "^[a-z]{20}$"}),
+]
+ApiUrl = Annotated[
+    str,
+    _check(_URL_RE, "url", "'{value}' is not an http(s) URL"),
+    Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"}),
+]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Ensure = Literal["present", "absent"]
+
+ApiSecretRef = Annotated[
+    SecretRef,
+    AfterValidator(reject_generate),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": SECRET_REF_PATTERN,
+            "examples": ["env(NAME)", "file(secrets/name)"],
+        }
+    ),
+]
+PasswordRef = Annotated[
+    SecretRef,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PASSWORD_REF_PATTERN,
+            "examples": ["generate", "env(NAME)", "file(secrets/name)"],
+        }
+    ),
+]
+
+
+def _bounce(value: str) -> str:
+    if value in ("from", "drop") or _EMAIL_RE.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "bounce_notifications",
+        "must be 'from', 'drop' or an email address, not '{value}'",
+        {"value": value},
+    )
+
+
+def _period(value: str) -> str:
+    if value.strip() and _PERIOD_RE.fullmatch(value.strip()):
+        return value
+    raise PydanticCustomError(
+        "rate_period",
+        "'{value}' is not an SMTP2GO period; write e.g. '1 hour', '2 days', '1 month' or '0:30:00'",
+        {"value": value},
+    )
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
+
+
+class RateLimit(_Model):
+    """A custom sending limit for one SMTP user (SMTP2GO custom_ratelimit)."""
+
+    value: Annotated[int, Field(ge=1, le=INT32_MAX)]
+    """Emails allowed per period (1..2147483647); beyond it SMTP2GO refuses mail."""
+    period: Annotated[str, AfterValidator(_period)]
+    """Length of the period: '1 hour', '2 days', '1 week', '3 months', or 'hh:mm:ss'."""
+
+
+class SmtpUserConfig(_Model):
+    """An SMTP2GO SMTP user (Sending > SMTP Users). Fields left out are not managed."""
+
+    username: Username
+    """The SMTP login, 5 to 100 characters; it identifies the user and cannot be renamed."""
+    ensure: Ensure = "present"
+    """present: create or update it; absent: delete it. Unlisted users are never touched."""
+    password: PasswordRef | None = None
+    """The SMTP password: 'generate' (karto-smtp creates a strong one when it creates
+    the user and hands it to Supabase), env(NAME) or file(PATH). Never a literal."""
+    description: str | None = None
+    """A comment shown in the SMTP2GO app."""
+    status: Literal["allowed", "blocked", "sandbox"] | None = None
+    """allowed: sends; blocked: refused; sandbox: accepted but never delivered."""
+    rate_limit: RateLimit | None = None
+    """A custom rate limit for this user; omitted means not managed."""
+    open_tracking_enabled: bool | None = None
+    """Track opens of mail sent by this user."""
+    click_tracking_enabled: bool | None = None
+    """Track link clicks in mail sent by this user."""
+    archive_enabled: bool | None = None
+    """Archive mail sent by this user (paid plans)."""
+    audit_email: Email | None = None
+    """Address that receives a BCC of every message."""
+    bounce_notifications: Annotated[str, AfterValidator(_bounce)] | None = None
+    """Where bounce notices go: 'from' (the sender), 'drop', or an email address."""
+    feedback_enabled: bool | None = None
+    """Add an unsubscribe footer."""
+    feedback_html: str | None = None
+    """HTML of the unsubscribe footer; placeholders %%UNSUBSCRIBE%% and %%EMAIL%%."""
+    feedback_text: str | None = None
+    """Plain-text unsubscribe footer; placeholders %%UNSUBSCRIBE%% and %%EMAIL%%."""
+    ip_pool: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = None
+    """Dedicated IP pool id (from /dedicated_ips/view)."""
+
+
+class SingleSender(_Model):
+    """One verified sender address (Sending > Verified Senders > single sender emails)."""
+
+    address: Email
+    """The From address. SMTP2GO mails a link to it; it is usable once clicked."""
+    ensure: Ensure = "present"
+    """present: add it (and wait for verification); absent: remove it."""
+
+
+class SenderDomain(_Model):
+    """A verified sender domain: every address at it (and its subdomains) may send."""
+
+    domain: Domain
+    """The domain, e.g. example.com. Verification needs its DKIM and return-path CNAMEs."""
+    tracking_subdomain: Subdomain | None = None
+    """Label of the click/open tracking CNAME (SMTP2GO's default is 'link')."""
+    returnpath_subdomain: Subdomain | None = None
+    """Label of the return-path CNAME (SMTP2GO picks 'em<N>' by default)."""
+    ensure: Ensure = "present"
+    """present: add it; absent: remove it."""
+
+
+class Senders(_Model):
+    """Verified senders: mail from any other address is refused with 550."""
+
+    emails: list[SingleSender] = Field(default_factory=list)
+    """Single sender addresses."""
+    domains: list[SenderDomain] = Field(default_factory=list)
+    """Sender domains."""
+
+
+class PlanConfig(_Model):
+    """The SMTP2GO plan, used to warn when Supabase may send more than it allows."""
+
+    name: str = "free"
+    """Plan name, for messages."""
+    monthly_quota: Annotated[int, Field(ge=1)] = 1000
+    """Emails per month the plan allows (free: 1000)."""
+
+
+class Smtp2goAccountConfig(_Model):
+    """The SMTP2GO account: API access, plan, verified senders and SMTP users."""
+
+    api_key: ApiSecretRef | None = None
+    """API key reference, default env(SMTP2GO_API_KEY). env(NAME) reads an environment
+    variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
+    api_url: ApiUrl | None = None
+    """API base URL. Default: from region, else https://api.smtp2go.com/v3.
+    The SMTP2GO_API_URL environment variable overrides both."""
+    region: Region | None = None
+    """global (default), us, eu or au: picks the API host ({us-,eu-,au-}api.smtp2go.com)
+    and the default relay (mail[-us|-eu|-au].smtp2go.com)."""
+    plan: PlanConfig = Field(default_factory=PlanConfig)
+    """The account's plan (default: free, 1000 emails a month)."""
+    senders: Senders = Field(default_factory=Senders)
+    """Single sender emails and sender domains that must exist and be verified."""
+    smtp_users: list[SmtpUserConfig] = Field(default_factory=list)
+    """SMTP users. Users not listed are never touched."""
+
+    _default_api_key: SecretRef = PrivateAttr(
+        default_factory=lambda: SecretRef.env(SMTP2GO_API_KEY_ENV)
+    )
+
+    def api_key_ref(self) -> SecretRef:
+        """The declared key reference, or env(SMTP2GO_API_KEY)."""
+        return self.api_key if self.api_key is not None else self._default_api_key
+
+    def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
+        """SMTP2GO_API_URL, else api_url, else the region's endpoint, without a trailing /."""
+        env = os.environ if environ is None else environ
+        url = (
+            env.get(SMTP2GO_API_URL_ENV)
+            or self.api_url
+            or SMTP2GO_API_URLS[self.region or "global"]
+        )
+        return url.rstrip("/")
+
+    def relay_host(self) -> str:
+        """The SMTP relay for the account's region (mail.smtp2go.com for global)."""
+        return SMTP2GO_RELAY_BY_REGION[self.region or "global"]
+
+    def user(self, username: str) -> SmtpUserConfig | None:
+        """The declared SMTP user with this username (last one wins on duplicates)."""
+        found = None
+        for user in self.smtp_users:
+            if user.username == username:
+                found = user
+        return found
+
+
+class RelayRef(_Model):
+    """Relay through a declared SMTP2GO user: host, port, username and password come from it."""
+
+    smtp2go_user: str
+    """Username of an SMTP user declared under smtp2go.smtp_users."""
+    port: Annotated[Port, Field(json_schema_extra={"enum": list(SMTP2GO_PORTS)})] = 587
+    """587, 2525, 8025, 25 or 80 (STARTTLS); 465, 8465 or 443 (implicit TLS)."""
+    host: Hostname | None = None
+    """Override the relay host, e.g. mail-eu2.smtp2go.com. Default: the account region's relay."""
+
+
+class SmtpSettings(_Model):
+    """Auth > SMTP settings of a Supabase project. Give `relay` or host/port/user/password."""
+
+    enabled: bool = True
+    """false turns custom SMTP off (Supabase then uses its built-in mailer)."""
+    relay: RelayRef | None = None
+    """Use a declared SMTP2GO user; excludes host, port, user and password."""
+    host: Hostname | None = None
+    """SMTP host for a relay not declared here."""
+    port: Port | None = None
+    """SMTP port for a relay not declared here."""
+    user: str | None = None
+    """SMTP username for a relay not declared here."""
+    password: ApiSecretRef | None = None
+    """SMTP password for a relay not declared here: env(NAME) reads an environment
+    variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
+    admin_email: Email | None = None
+    """The From address of auth mail; must be a verified sender on SMTP2GO."""
+    sender_name: str | None = None
+    """The From display name."""
+    max_frequency: (
+        Annotated[
+            int,
+            Field(
+                json_schema_extra={
+                    "minimum": MAX_FREQUENCY_RANGE[0],
+                    "maximum": MAX_FREQUENCY_RANGE[1],
+                }
+            ),
+        ]
+        | None
+    ) = None
+    """Minimum seconds between two emails to one user (0..32767)."""
+    rate_limit_email_sent: (
+        Annotated[
+            int,
+            Field(
+                json_schema_extra={
+                    "minimum": RATE_LIMIT_EMAIL_SENT_RANGE[0],
+                    "maximum": RATE_LIMIT_EMAIL_SENT_RANGE[1],
+                }
+            ),
+        ]
+        | None
+    ) = None
+    """Auth emails per hour for the whole project (1..2147483647).
+    Supabase sets 30 when custom SMTP is turned on in the dashboard."""
+
+
+class AuthConfig(_Model):
+    """Supabase Auth settings managed by karto-smtp."""
+
+    smtp: SmtpSettings | None = None
+    """Custom SMTP. Omitted: the project's SMTP settings are not managed."""
+
+
+class ProjectConfig(_Model):
+    """One Supabase project (an environment)."""
+
+    ref: ProjectRef
+    """The project ref: exactly 20 lowercase letters."""
+    name: Annotated[str, Field(min_length=1)]
+    """A readable name, used in plans and messages."""
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    """Auth settings."""
+
+
+class SupabaseConfig(_Model):
+    """Supabase Management API access and the projects to manage."""
+
+    access_token: ApiSecretRef | None = None
+    """Personal access token reference, default env(SUPABASE_ACCESS_TOKEN). env(NAME) reads
+    an environment variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
+    api_url: ApiUrl | None = None
+    """Management API base URL. Default https://api.supabase.com; SUPABASE_API_URL overrides."""
+    projects: list[ProjectConfig] = Field(default_factory=list)
+    """Projects whose Auth SMTP settings are managed."""
+
+    _default_access_token: SecretRef = PrivateAttr(
+        default_factory=lambda: SecretRef.env(SUPABASE_ACCESS_TOKEN_ENV)
+    )
+
+    def access_token_ref(self) -> SecretRef:
+        """The declared token reference, or env(SUPABASE_ACCESS_TOKEN)."""
+        if self.access_token is not None:
+            return self.access_token
+        return self._default_access_token
+
+    def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
+        """SUPABASE_API_URL, else api_url, else https://api.supabase.com, without a trailing /."""
+        env = os.environ if environ is None else environ
+        url = env.get(SUPABASE_API_URL_ENV) or self.api_url or SUPABASE_DEFAULT_API_URL
+        return url.rstrip("/")
+
+    def project(self, ref: str) -> ProjectConfig | None:
+        return next((p for p in self.projects if p.ref == ref), None)
+
+
+class KartoConfig(_Model):
+    """karto.yaml: SMTP2GO users and senders, and Supabase Auth SMTP settings, as code."""
+
+    version: Literal[1]
+    """Format version; must be 1. A newer format is refused rather than misread."""
+    smtp2go: Smtp2goAccountConfig | None = None
+    """The SMTP2GO account. Omitted: nothing on SMTP2GO is managed."""
+    supabase: SupabaseConfig | None = None
+    """Supabase projects. Omitted: nothing on Supabase is managed."""
+
+
+@dataclass(frozen=True)
+class EffectiveSmtp:
+    """What a project's Auth SMTP settings should be, with a relay reference expanded."""
+
+    host: str | None
+    port: int | None
+    user: str | None
+    password: SecretRef | None
+    admin_email: str | None
+    sender_name: str | None
+    max_frequency: int | None
+    rate_limit_email_sent: int | None
+    relay_user: str | None
+    enabled: bool = True
+
+    @property
+    def via_smtp2go(self) -> bool:
+        """True when mail goes through SMTP2GO (a relay reference or an smtp2go.com host)."""
+        return self.relay_user is not None or is_smtp2go_host(self.host)
+
+
+def is_smtp2go_host(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    return host == "smtp2go.com" or host.endswith(".smtp2go.com")
+
+
+def resolve_smtp(project: ProjectConfig, config: KartoConfig) -> EffectiveSmtp | None:
+    """Expand `relay:` into host/port/user/password; None when auth.smtp is not managed.
+
+    An undeclared relay user gives `password=None` (lint reports it as an error).
+    """
+    smtp = project.auth.smtp
+    if smtp is None:
+        return None
+    common = {
+        "admin_email": smtp.admin_email,
+        "sender_name": smtp.sender_name,
+        "max_frequency": smtp.max_frequency,
+        "rate_limit_email_sent": smtp.rate_limit_email_sent,
+        "enabled": smtp.enabled,
+    }
+    if smtp.relay is None:
+        return EffectiveSmtp(
+            host=smtp.host,
+            port=smtp.port,
+            user=smtp.user,
+            password=smtp.password,
+            relay_user=None,
+            **common,
+        )
+    account = config.smtp2go
+    user = account.user(smtp.relay.smtp2go_user) if account is not None else None
+    default_host = (
+        account.relay_host() if account is not None else SMTP2GO_RELAY_BY_REGION["global"]
+    )
+    return EffectiveSmtp(
+        host=smtp.relay.host or default_host,
+        port=smtp.relay.port,
+        user=smtp.relay.smtp2go_user,
+        password=user.password if user is not None else None,
+        relay_user=smtp.relay.smtp2go_user,
+        **common,
+    )

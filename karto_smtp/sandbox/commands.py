@@ -1,0 +1,216 @@
+"""`karto-smtp sandbox`: run the local emulators; `verify-sender` and `mail` talk to them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from karto_smtp.errors import KartoError
+
+SANDBOX_URL_ENV = "KARTO_SANDBOX_URL"
+HTTP_TIMEOUT = 10.0
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load the sandbox state from FILE at start (when it exists) and save it at stop.",
+)
+@click.option(
+    "--port-base",
+    type=click.IntRange(1, 65531),
+    help="Fixed ports: SMTP2GO API N, Supabase API N+1, Auth N+2, SMTP STARTTLS N+3, TLS N+4.",
+)
+@click.option(
+    "--auto-verify-senders", is_flag=True, help="Verify single sender emails as they are added."
+)
+@click.option("--no-rate-limit", is_flag=True, help="Turn off the Supabase API rate limit.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="karto.yaml whose Supabase projects to create [default: examples/karto.yaml if present].",
+)
+@click.option(
+    "--block-port",
+    "block_ports",
+    multiple=True,
+    metavar="PORT[=refused|timeout]",
+    help="Make a relay port (e.g. 587) look firewalled: connections time out (default) or are "
+    "refused. Repeatable.",
+)
+@click.pass_context
+def sandbox(
+    ctx: click.Context,
+    state_file: Path | None,
+    port_base: int | None,
+    auto_verify_senders: bool,
+    no_rate_limit: bool,
+    config_file: Path | None,
+    block_ports: tuple[str, ...],
+) -> None:
+    """Run local SMTP2GO, Supabase and SMTP relay emulators until Ctrl-C.
+
+    Prints `export NAME=value` lines on stdout (flushed at once, so
+    `karto-smtp sandbox > sandbox.env &` then `. ./sandbox.env` works) and a summary on
+    stderr.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from karto_smtp.sandbox.sandbox import DEFAULT_CONFIG, PORT_NAMES, Sandbox
+
+    ports = {name: port_base + i for i, name in enumerate(PORT_NAMES)} if port_base else None
+    blocked = _parse_blocked_ports(block_ports)
+    # aiosmtpd logs client mistakes (bad commands, dropped connections) as warnings.
+    logging.getLogger("mail.log").addHandler(logging.NullHandler())
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            running = Sandbox(
+                state_file=state_file,
+                ports=ports,
+                seed_from=config_file or DEFAULT_CONFIG,
+                auto_verify_senders=auto_verify_senders,
+                rate_limit=not no_rate_limit,
+                blocked_ports=blocked,
+            ).start()
+        except (OSError, RuntimeError) as exc:
+            raise KartoError(f"cannot start the sandbox: {exc}") from exc
+        except ValueError as exc:
+            raise KartoError(str(exc)) from exc
+        try:
+            for name, value in running.env.items():
+                click.echo(f"export {name}={shlex.quote(value)}")
+            sys.stdout.flush()
+            _summary(running)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            running.stop()
+        click.echo(
+            "Sandbox stopped." + (f" State saved to {state_file}." if state_file else ""), err=True
+        )
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _parse_blocked_ports(values: tuple[str, ...]) -> dict[int, Any]:
+    blocked: dict[int, Any] = {}
+    for value in values:
+        port, _, mode = value.partition("=")
+        if not port.isdigit() or mode not in ("", "refused", "timeout"):
+            raise click.BadParameter(
+                f"{value!r}: expected PORT, PORT=refused or PORT=timeout", param_hint="--block-port"
+            )
+        blocked[int(port)] = mode or "timeout"
+    return blocked
+
+
+def _summary(running: Any) -> None:
+    ports = running.ports
+    lines = [
+        "karto-smtp sandbox running:",
+        f"  SMTP2GO API       {running.smtp2go_url}/v3",
+        f"  sandbox admin     {running.smtp2go_url}/_sandbox/",
+        f"  Supabase API      {running.supabase_url}",
+        f"  Supabase Auth     {running.auth_url}/<ref>",
+        f"  projects          {', '.join(running.project_refs)}",
+        f"  SMTP STARTTLS     127.0.0.1:{ports['starttls']}  (relay ports 25, 2525, 8025, 587, 80)",
+        f"  SMTP implicit TLS 127.0.0.1:{ports['tls']}  (relay ports 465, 8465, 443)",
+        f"  CA certificate    {running.tls.cert_file}",
+        *(f"  blocked port      {port} ({mode})" for port, mode in running.blocked.items()),
+        *(f"  note: {note}" for note in running.notes),
+        "Press Ctrl-C to stop.",
+    ]
+    click.echo("\n".join(lines), err=True)
+
+
+def _sandbox_url() -> str:
+    url = os.environ.get(SANDBOX_URL_ENV, "").strip().rstrip("/")
+    if not url:
+        raise KartoError(
+            f"{SANDBOX_URL_ENV} is not set: start `karto-smtp sandbox` and export the variables "
+            "it prints"
+        )
+    return url
+
+
+def _request(method: str, path: str, timeout: float = HTTP_TIMEOUT, **kwargs: Any) -> Any:
+    import httpx
+
+    url = _sandbox_url() + path
+    try:
+        response = httpx.request(method, url, timeout=timeout, **kwargs)
+    except httpx.HTTPError as exc:
+        raise KartoError(f"the sandbox at {url} is not reachable ({exc}); is it running?") from exc
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    if response.status_code >= 400:
+        message = body.get("message") if isinstance(body, dict) else None
+        raise KartoError(
+            f"sandbox: {method} {path} answered {response.status_code}: {message or response.text}"
+        )
+    return body
+
+
+@sandbox.command("verify-sender")
+@click.argument("address")
+def verify_sender(address: str) -> None:
+    """Mark a single sender email ADDRESS as verified (as if its link had been clicked)."""
+    _request("POST", "/_sandbox/senders/verify", json={"email_address": address})
+    click.echo(f"Verified sender {address}.")
+
+
+@sandbox.command("mail")
+@click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 60),
+    default=0,
+    help="Wait up to SECONDS for a (matching) message; exit 1 if none arrives.",
+)
+@click.option("--to", "recipient", help="Only messages to this recipient.")
+def mail(as_json: bool, wait: float, recipient: str | None) -> None:
+    """List the messages the sandbox relay accepted."""
+    params: dict[str, Any] = {}
+    if recipient:
+        params["to"] = recipient
+    if wait:
+        params["wait"] = wait
+    body = _request("GET", "/_sandbox/mail", timeout=HTTP_TIMEOUT + wait, params=params)
+    messages: list[dict[str, Any]] = body.get("messages", []) if isinstance(body, dict) else []
+    if as_json:
+        click.echo(json.dumps({"messages": messages}, indent=2))
+    else:
+        for message in messages:
+            rejected = (
+                "  [not delivered: sandbox user]" if message.get("status") == "rejected" else ""
+            )
+            click.echo(
+                f"{message['received_at']}  {message['smtp_user']}  {message.get('from_header')}"
+                f" -> {', '.join(message['rcpt_tos'])}  {message.get('subject')!r}{rejected}"
+            )
+        if not messages:
+            click.echo("No messages.", err=True)
+    if wait and not messages:
+        raise KartoError(f"no message{' to ' + recipient if recipient else ''} within {wait:g}s")

@@ -1,0 +1,181 @@
+"""Fixtures for `karto-smtp check`: the sandbox exported into the environment, a project in it,
+karto.yaml files written to tmp_path, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from karto_smtp.cli import main
+from karto_smtp.sandbox.sandbox import Sandbox
+
+REF = "kartocheckprojectabc"
+PROJECT = "karto-check"
+SENDER = "karto.help@ro.ru"
+PASSWORD_ENV = "KARTO_SMTP_PASSWORD"
+# Strong enough for SMTP2GO's password rules; never expected in any output.
+PASSWORD = "Kp9-xR2mQ7vL4sW8zT3n"
+OTHER_PASSWORD = "Zq4-Hn8wB2tY6cM1pR5k"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def rows(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """JSON rows keyed by (link, subject)."""
+        return {(r["link"], r["subject"]): r for r in self.json()["rows"]}
+
+
+class Live:
+    """The sandbox as the CLI sees it, with helpers that go through the emulators' HTTP APIs."""
+
+    def __init__(self, sandbox: Sandbox, capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+        self.sandbox = sandbox
+        self.env = sandbox.env
+        self.capsys = capsys
+        self.folder = folder
+        self.smtp2go = httpx.Client(
+            base_url=self.env["SMTP2GO_API_URL"],
+            headers={"X-Smtp2go-Api-Key": self.env["SMTP2GO_API_KEY"]},
+        )
+        self.admin = httpx.Client(base_url=self.env["KARTO_SANDBOX_URL"])
+        self.supabase = httpx.Client(
+            base_url=self.env["SUPABASE_API_URL"],
+            headers={"Authorization": f"Bearer {self.env['SUPABASE_ACCESS_TOKEN']}"},
+        )
+
+    def config(self, body: str) -> Path:
+        path = self.folder / "karto.yaml"
+        path.write_text(body)
+        return path
+
+    def cli(self, *args: str) -> CliResult:
+        self.capsys.readouterr()
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = self.capsys.readouterr()
+        for secret in (PASSWORD, OTHER_PASSWORD):
+            assert secret not in out.out and secret not in out.err, "a password was printed"
+        return CliResult(code, out.out, out.err)
+
+    def check(self, config: Path, *args: str) -> CliResult:
+        return self.cli("check", "-c", str(config), "--format", "json", *args)
+
+    def apply(self, config: Path) -> None:
+        result = self.cli("apply", "--auto-approve", "-c", str(config))
+        assert result.exit_code == 0, result.stdout + result.stderr
+
+    def add_sender(self, address: str = SENDER) -> None:
+        self.smtp2go.post(
+            "/single_sender_emails/add", json={"email_address": address}
+        ).raise_for_status()
+
+    def verify_sender(self, address: str = SENDER) -> None:
+        self.admin.post(
+            "/_sandbox/senders/verify", json={"email_address": address}
+        ).raise_for_status()
+
+    def add_smtp_user(self, username: str, password: str) -> None:
+        response = self.smtp2go.post(
+            "/users/smtp/add", json={"username": username, "email_password": password}
+        )
+        response.raise_for_status()
+
+    def patch_smtp_user(self, **fields: Any) -> None:
+        self.smtp2go.patch("/users/smtp/edit", json=fields).raise_for_status()
+
+    def patch_auth(self, body: dict[str, Any], ref: str = REF) -> None:
+        self.supabase.patch(f"/v1/projects/{ref}/config/auth", json=body).raise_for_status()
+
+    def auth_config(self, ref: str = REF) -> dict[str, Any]:
+        response = self.supabase.get(f"/v1/projects/{ref}/config/auth")
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def live(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Iterator[Live]:
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    for name in ("KARTO_CONFIG", "SUPABASE_ANON_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    view = Live(sandbox, capsys, tmp_path)
+    view.supabase.post(
+        "/_sandbox/projects", json={"ref": REF, "name": PROJECT}
+    ).raise_for_status()
+    yield view
+
+
+def relay_config(
+    password: str = f"env({PASSWORD_ENV})",
+    port: int = 587,
+    sender: str = SENDER,
+    declared_sender: str = SENDER,
+    status: str = "allowed",
+) -> str:
+    """karto.yaml: one SMTP2GO user relaying one project's Auth mail."""
+    return f"""\
+version: 1
+smtp2go:
+  senders:
+    emails:
+      - address: {declared_sender}
+  smtp_users:
+    - username: karto
+      status: {status}
+      password: {password}
+supabase:
+  projects:
+    - ref: {REF}
+      name: {PROJECT}
+      auth:
+        smtp:
+          relay:
+            smtp2go_user: karto
+            port: {port}
+          admin_email: {sender}
+          sender_name: KARTO
+"""
+
+
+def explicit_config(user: str, host: str = "mail.smtp2go.com", port: int = 587) -> str:
+    """karto.yaml: a project with explicit host/port/user/password (nothing on SMTP2GO managed)."""
+    return f"""\
+version: 1
+supabase:
+  projects:
+    - ref: {REF}
+      name: {PROJECT}
+      auth:
+        smtp:
+          host: {host}
+          port: {port}
+          user: {user}
+          password: env({PASSWORD_ENV})
+          admin_email: {SENDER}
+          sender_name: KARTO
+"""

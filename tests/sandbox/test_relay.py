@@ -1,0 +1,276 @@
+"""The sandbox SMTP relay, driven by smtplib against SMTP users made through the API emulator."""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from karto_smtp.relay_map import RelayMap, client_ssl_context
+from karto_smtp.sandbox.http_server import HttpServer
+from karto_smtp.sandbox.mailbox import Mailbox
+from karto_smtp.sandbox.relay import SmtpRelay
+from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
+from karto_smtp.sandbox.tls import SandboxTls
+
+API_KEY = "api-" + "A1" * 16
+RELAY_HOST = "mail.smtp2go.com"
+PASSWORD = "Sandbox-Relay-Pass-2024-xyz"
+VERIFIED = "noreply@karto.example"
+UNVERIFIED = "someone@elsewhere.example"
+
+
+@dataclass
+class RelayHarness:
+    account: Smtp2goAccount
+    api: httpx.Client
+    relay: SmtpRelay
+    mailbox: Mailbox
+    tls: SandboxTls
+
+    def add_user(self, username: str, status: str = "allowed") -> None:
+        response = self.api.post(
+            "/users/smtp/add",
+            json={"username": username, "email_password": PASSWORD, "status": status},
+        )
+        assert response.status_code == 200, response.text
+
+    def verify_sender(self, address: str) -> None:
+        assert self.api.post(
+            "/single_sender_emails/add", json={"email_address": address}
+        ).is_success
+        admin = str(self.api.base_url).removesuffix("/v3/") + "/_sandbox/senders/verify"
+        assert self.api.post(admin, json={"email_address": address}).is_success
+
+    def starttls(self) -> smtplib.SMTP:
+        """A client that dials the relay but names (and verifies) mail.smtp2go.com."""
+        client = smtplib.SMTP(timeout=5)
+        client.connect("127.0.0.1", self.relay.starttls_port)
+        client._host = RELAY_HOST  # the name STARTTLS verifies, as after a RelayMap lookup
+        client.ehlo()
+        client.starttls(context=self.tls.client_context())
+        client.ehlo()
+        return client
+
+
+@pytest.fixture(scope="module")
+def shared_harness() -> Iterator[RelayHarness]:
+    # Module-scoped: stopping an HttpServer costs its 0.5 s poll interval.
+    account = Smtp2goAccount()
+    account.add_api_key(API_KEY)
+    mailbox = Mailbox()
+    tls = SandboxTls()
+    with (
+        HttpServer(Smtp2goApp(account)) as server,
+        SmtpRelay(account, mailbox, tls) as relay,
+        httpx.Client(base_url=server.url + "/v3", headers={"X-Smtp2go-Api-Key": API_KEY}) as api,
+    ):
+        yield RelayHarness(account, api, relay, mailbox, tls)
+    tls.cleanup()
+
+
+@pytest.fixture
+def harness(shared_harness: RelayHarness) -> Iterator[RelayHarness]:
+    initial = shared_harness.account.to_state()
+    yield shared_harness
+    shared_harness.account.load_state(initial)
+    shared_harness.mailbox.clear()
+
+
+def message(sender: str = VERIFIED, to: str = "user@example.net") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Karto <{sender}>"
+    msg["To"] = to
+    msg["Subject"] = "Your magic link"
+    msg["Message-ID"] = "<magic-1@karto.example>"
+    msg.set_content("Click here.")
+    return msg
+
+
+def plain_token(username: str, password: str) -> str:
+    return base64.b64encode(f"\0{username}\0{password}".encode()).decode()
+
+
+def test_greeting_names_the_relay_host(harness: RelayHarness) -> None:
+    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+        code, features = client.ehlo()
+    assert code == 250
+    assert features.startswith(b"mail.smtp2go.com")
+    assert b"STARTTLS" in features
+    assert b"AUTH" not in features  # AUTH is offered only once the channel is encrypted
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_starttls_auth_and_delivery(harness: RelayHarness, mechanism: str) -> None:
+    harness.add_user("karto-app")
+    harness.verify_sender(VERIFIED)
+    with harness.starttls() as client:
+        assert client.esmtp_features["auth"].split() == ["LOGIN", "PLAIN"]
+        client.user, client.password = "karto-app", PASSWORD
+        code, reply = client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+        assert (code, reply) == (235, b"Authentication succeeded")
+        client.send_message(message())
+    delivered = harness.mailbox.wait_for(timeout=2)
+    assert delivered is not None
+    assert delivered.smtp_user == "karto-app"
+    assert delivered.mail_from == VERIFIED
+    assert delivered.rcpt_tos == ["user@example.net"]
+    assert delivered.subject == "Your magic link"
+    assert delivered.from_header == f"Karto <{VERIFIED}>"
+    assert delivered.message_id == "<magic-1@karto.example>"
+    assert "Click here." in delivered.raw
+
+
+def test_wrong_password_is_535_incorrect_authentication_data(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    with harness.starttls() as client, pytest.raises(smtplib.SMTPAuthenticationError) as error:
+        client.login("karto-app", PASSWORD + "-wrong")
+    assert (error.value.smtp_code, error.value.smtp_error) == (
+        535,
+        b"Incorrect authentication data",
+    )
+
+
+def test_unknown_user_is_535(harness: RelayHarness) -> None:
+    with harness.starttls() as client:
+        code, reply = client.docmd("AUTH", "PLAIN " + plain_token("nobody-here", PASSWORD))
+    assert (code, reply) == (535, b"Incorrect authentication data")
+
+
+def test_blocked_user_is_refused(harness: RelayHarness) -> None:
+    harness.add_user("karto-blocked", status="blocked")
+    with harness.starttls() as client:
+        code, reply = client.docmd("AUTH", "PLAIN " + plain_token("karto-blocked", PASSWORD))
+    assert code == 535
+    assert b"blocked" in reply
+
+
+def test_sandbox_user_is_accepted_but_not_delivered(harness: RelayHarness) -> None:
+    harness.add_user("karto-sandboxed", status="sandbox")
+    harness.verify_sender(VERIFIED)
+    with harness.starttls() as client:
+        client.login("karto-sandboxed", PASSWORD)
+        client.send_message(message())
+    assert harness.mailbox.messages() == []
+    [kept] = harness.mailbox.messages(include_rejected=True)
+    assert (kept.status, kept.smtp_user) == ("rejected", "karto-sandboxed")
+
+
+def test_auth_before_starttls_is_530(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+        client.ehlo()
+        code, reply = client.docmd("AUTH", "PLAIN " + plain_token("karto-app", PASSWORD))
+    assert (code, reply) == (530, b"5.7.0 Must issue a STARTTLS command first")
+
+
+def test_mail_without_auth_is_relay_access_denied(harness: RelayHarness) -> None:
+    harness.verify_sender(VERIFIED)
+    with harness.starttls() as client:
+        code, reply = client.mail(VERIFIED)
+    assert (code, reply) == (550, b"Relay access denied - please authenticate")
+
+
+def test_unverified_sender_is_refused_at_mail_from(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    with harness.starttls() as client:
+        client.login("karto-app", PASSWORD)
+        code, reply = client.mail(UNVERIFIED)
+        assert (code, reply) == (550, b"From header sender domain not verified")
+        assert client.rset()[0] == 250  # a sender probe ends here, without DATA
+    assert harness.mailbox.messages(include_rejected=True) == []
+
+
+def test_unverified_from_header_is_refused_at_data(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    harness.verify_sender(VERIFIED)
+    with harness.starttls() as client:
+        client.login("karto-app", PASSWORD)
+        with pytest.raises(smtplib.SMTPDataError) as error:
+            client.send_message(message(sender=UNVERIFIED), from_addr=VERIFIED)
+    assert (error.value.smtp_code, error.value.smtp_error) == (
+        550,
+        b"From header sender domain not verified",
+    )
+    assert harness.mailbox.messages() == []
+
+
+def test_verified_domain_allows_any_address_on_it(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    harness.account.add_domain("karto.example")
+    harness.account.mark_dns_present("karto.example")
+    assert harness.account.run_periodic_verification("karto.example")
+    with harness.starttls() as client:
+        client.login("karto-app", PASSWORD)
+        client.send_message(message(sender="auth@karto.example"))
+    assert harness.mailbox.wait_for(lambda m: m.mail_from == "auth@karto.example", 2)
+
+
+def test_implicit_tls_port(harness: RelayHarness) -> None:
+    harness.add_user("karto-app")
+    harness.verify_sender(VERIFIED)
+    client = smtplib.SMTP_SSL(timeout=5, context=harness.tls.client_context())
+    client._host = RELAY_HOST
+    with client:
+        client.connect("127.0.0.1", harness.relay.tls_port)
+        client.ehlo()
+        assert "starttls" not in client.esmtp_features
+        client.login("karto-app", PASSWORD)
+        client.send_message(message())
+    assert harness.mailbox.wait_for(timeout=2) is not None
+
+
+def test_certificate_verifies_with_the_sandbox_ca_only(harness: RelayHarness) -> None:
+    port = harness.relay.tls_port
+    relay_map = RelayMap({(RELAY_HOST, 465): ("127.0.0.1", port)})
+    assert relay_map.resolve(RELAY_HOST, 465) == ("127.0.0.1", port)
+
+    # System store plus the sandbox CA (what `check` builds from KARTO_SMTP_CA_FILE).
+    context = client_ssl_context(str(harness.tls.cert_file))
+    for name in ("mail.smtp2go.com", "mail-eu.smtp2go.com", "localhost", "127.0.0.1"):
+        with (
+            socket.create_connection(relay_map.resolve(RELAY_HOST, 465), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=name) as tls,
+        ):
+            assert tls.version() in ("TLSv1.2", "TLSv1.3")
+
+    with (
+        pytest.raises(ssl.SSLCertVerificationError),
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        ssl.create_default_context().wrap_socket(raw, server_hostname=RELAY_HOST),
+    ):
+        pass
+
+    with (
+        pytest.raises(ssl.SSLCertVerificationError),
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="smtp.example.com"),
+    ):
+        pass
+
+
+def test_relay_survives_a_client_that_rejects_its_certificate(harness: RelayHarness) -> None:
+    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+        client._host = RELAY_HOST
+        client.ehlo()
+        with pytest.raises(ssl.SSLCertVerificationError):
+            client.starttls(context=ssl.create_default_context())
+    with harness.starttls() as client:
+        assert client.noop()[0] == 250
+
+
+def test_fixed_ports_are_reusable_after_stop(harness: RelayHarness) -> None:
+    first = SmtpRelay(harness.account, harness.mailbox, harness.tls).start()
+    port = first.starttls_port
+    first.stop()
+    again = SmtpRelay(harness.account, harness.mailbox, harness.tls, starttls_port=port)
+    with again, smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+        assert client.noop()[0] == 250
+    assert again.starttls_port == port  # still known after stop, for a restart

@@ -1,0 +1,570 @@
+"""The per-project Auth emulator sending its mail through a real SMTP server on loopback.
+
+The SMTP server is a small aiosmtpd instance made here (the production relay is tested on
+its own): STARTTLS required, AUTH only after TLS, one accepted user, a certificate for
+mail.smtp2go.com that the Auth app's SSL context trusts. A relay-map stub sends the Auth app's
+connections for mail.smtp2go.com to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import html
+import json
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from karto_smtp.sandbox.http_server import HttpServer
+from karto_smtp.sandbox.supabase_api import SupabaseAccount
+from karto_smtp.sandbox.supabase_auth import SupabaseAuthApp
+
+REF = "abcdefghijklmnopqrst"
+RELAY_HOST = "mail.smtp2go.com"
+SMTP_USER = "karto-auth"
+SMTP_PASSWORD = "s3cret-Relay-pass"
+SENDER = "karto.help@ro.ru"
+USER_EMAIL = "ivan@example.com"
+
+
+# -- a tiny SMTP server ------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    recipients: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class MailHandler:
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+def authenticator(server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any):
+    ok = (
+        isinstance(data, LoginPassword)
+        and data.login.decode() == SMTP_USER
+        and data.password.decode() == SMTP_PASSWORD
+    )
+    if ok:
+        return AuthResult(success=True)
+    return AuthResult(success=False, handled=False, message="535 Incorrect authentication data")
+
+
+@dataclass
+class Tls:
+    cert_file: Path
+    key_file: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert_file))
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "karto test relay")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(RELAY_HOST), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    tls = Tls(folder / "cert.pem", folder / "key.pem")
+    tls.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    tls.key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return tls
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def handler() -> MailHandler:
+    return MailHandler()
+
+
+@pytest.fixture(scope="module")
+def starttls_server(tls: Tls, handler: MailHandler) -> Iterator[Controller]:
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_require_tls=True,
+        require_starttls=True,
+        tls_context=tls.server_context(),
+    )
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def implicit_tls_server(tls: Tls, handler: MailHandler) -> Iterator[Controller]:
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_require_tls=False,
+        ssl_context=tls.server_context(),
+    )
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+class StubRelays:
+    """The relay-map interface: mail.smtp2go.com:587 and :465 live on loopback."""
+
+    def __init__(self, starttls_port: int, implicit_port: int) -> None:
+        self.routes = {
+            (RELAY_HOST, 587): ("127.0.0.1", starttls_port),
+            (RELAY_HOST, 465): ("127.0.0.1", implicit_port),
+        }
+
+    def resolve(self, host: str, port: int) -> tuple[str, int]:
+        return self.routes.get((host, port), (host, port))
+
+
+# -- the Auth app ------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_750_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def app(tls: Tls, starttls_server: Controller, implicit_tls_server: Controller) -> SupabaseAuthApp:
+    relays = StubRelays(starttls_server.port, implicit_tls_server.port)
+    return SupabaseAuthApp(SupabaseAccount(), relays, tls.client_context())
+
+
+@pytest.fixture(scope="module")
+def server(app: SupabaseAuthApp) -> Iterator[HttpServer]:
+    with HttpServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def account(app: SupabaseAuthApp, handler: MailHandler, clock: FakeClock) -> SupabaseAccount:
+    account = SupabaseAccount(clock=clock)
+    account.add_project(REF, "karto-production")
+    account.update_auth_config(
+        REF,
+        {
+            "smtp_host": RELAY_HOST,
+            "smtp_port": "587",
+            "smtp_user": SMTP_USER,
+            "smtp_pass": SMTP_PASSWORD,
+            "smtp_admin_email": SENDER,
+            "smtp_sender_name": "KARTO",
+            "rate_limit_email_sent": 30,
+        },
+    )
+    account.add_user(REF, USER_EMAIL)
+    app.account = account
+    app.request_log.clear()
+    handler.received.clear()
+    return account
+
+
+@pytest.fixture
+def auth(server: HttpServer, account: SupabaseAccount) -> Iterator[httpx.Client]:
+    headers = {"apikey": account.project_summary(REF)["anon_key"]}
+    with httpx.Client(base_url=f"{server.url}/{REF}", headers=headers, timeout=20) as client:
+        yield client
+
+
+def link_in(message: EmailMessage) -> str:
+    body = message.get_content()
+    match = re.search(r'href="([^"]+)"', body)
+    assert match, body
+    return html.unescape(match.group(1))
+
+
+# -- delivery ----------------------------------------------------------------------------------
+
+
+def test_magic_link_is_delivered_through_the_configured_relay(
+    auth: httpx.Client, server: HttpServer, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL, "create_user": True})
+    assert response.status_code == 200
+    assert response.json() == {}
+    [mail] = handler.received
+    assert mail.envelope_from == SENDER
+    assert mail.recipients == [USER_EMAIL]
+    assert mail.message["From"] == f"KARTO <{SENDER}>"
+    assert mail.message["To"] == USER_EMAIL
+    assert mail.message["Subject"] == "Your Magic Link"
+    assert re.fullmatch(r"<[^@>]+@ro\.ru>", mail.message["Message-ID"])
+    assert mail.message.get_content_type() == "text/html"
+    link = link_in(mail.message)
+    pattern = (
+        rf"http://127\.0\.0\.1:{server.port}/{REF}/auth/v1/verify"
+        r"\?token=[0-9a-f]{56}&type=magiclink&redirect_to=http://localhost:3000"
+    )
+    assert re.fullmatch(pattern, link), link
+    [send] = [e for e in account.auth_log(REF) if e.get("event") == "mail.send"]
+    assert {k: send[k] for k in ("msg", "mail_type", "mail_to", "smtp_host", "smtp_port")} == {
+        "msg": "mail.send.success",
+        "mail_type": "magic_link",
+        "mail_to": USER_EMAIL,
+        "smtp_host": RELAY_HOST,
+        "smtp_port": 587,
+    }
+
+
+def test_the_link_signs_the_user_in_once(auth: httpx.Client, handler: MailHandler) -> None:
+    auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
+    link = link_in(handler.received[0].message)
+    with httpx.Client(timeout=10) as browser:
+        first = browser.get(link)
+        second = browser.get(link)
+    assert first.status_code == 303
+    location = urlsplit(first.headers["Location"])
+    assert (location.scheme, location.netloc) == ("http", "localhost:3000")
+    fragment = parse_qs(location.fragment)
+    assert fragment["token_type"] == ["bearer"]
+    assert fragment["type"] == ["magiclink"]
+    assert fragment["access_token"][0].count(".") == 2
+    assert second.status_code == 303
+    assert parse_qs(urlsplit(second.headers["Location"]).fragment)["error_code"] == ["otp_expired"]
+
+
+def test_a_new_address_gets_the_signup_confirmation(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    response = auth.post("/auth/v1/otp", json={"email": "New.Person@Example.com"})
+    assert response.status_code == 200
+    [mail] = handler.received
+    assert mail.recipients == ["new.person@example.com"]
+    assert mail.message["Subject"] == "Confirm Your Signup"
+    assert "&type=signup&" in link_in(mail.message)
+    user = account.get_user(REF, "new.person@example.com")
+    assert user is not None and user["confirmed_at"] is None
+
+
+def test_autoconfirm_sends_the_magic_link_to_a_new_address(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"mailer_autoconfirm": True})
+    auth.post("/auth/v1/otp", json={"email": "fresh@example.com"}).raise_for_status()
+    assert handler.received[0].message["Subject"] == "Your Magic Link"
+
+
+def test_implicit_tls_port(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"smtp_port": "465"})
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
+    assert handler.received[0].message["Subject"] == "Your Magic Link"
+
+
+def test_sender_name_is_optional(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"smtp_sender_name": ""})
+    auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
+    assert handler.received[0].message["From"] == SENDER
+
+
+def test_service_role_key_and_query_apikey_are_accepted(
+    server: HttpServer, account: SupabaseAccount
+) -> None:
+    keys = account.project_summary(REF)
+    url = f"{server.url}/{REF}/auth/v1/health"
+    assert httpx.get(url, headers={"apikey": keys["service_role_key"]}).status_code == 200
+    assert httpx.get(url, params={"apikey": keys["anon_key"]}).status_code == 200
+
+
+# -- failures ----------------------------------------------------------------------------------
+
+
+def test_wrong_smtp_password_is_500_and_logged_without_the_password(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"smtp_pass": "wrong-password-123"})
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
+    assert response.status_code == 500
+    body = response.json()
+    assert body == {
+        "code": 500,
+        "error_code": "unexpected_failure",
+        "msg": "Error sending magic link email",
+        "error_id": body["error_id"],
+    }
+    assert response.headers["x-sb-error-code"] == "unexpected_failure"
+    assert handler.received == []
+    log = account.auth_log(REF)
+    [send] = [e for e in log if e.get("event") == "mail.send"]
+    assert send["msg"] == "mail.send.failed"
+    assert send["error"] == "535 Incorrect authentication data"
+    [request] = [e for e in log if e.get("component") == "api"]
+    assert request["status"] == 500
+    assert request["request_id"] == body["error_id"]
+    assert request["msg"] == "500: Error sending magic link email"
+    assert "535 Incorrect authentication data" in request["error"]
+    dumped = json.dumps(log)
+    assert "wrong-password-123" not in dumped
+    assert SMTP_PASSWORD not in dumped
+
+
+def test_a_failed_send_does_not_start_the_frequency_timer(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"smtp_pass": "wrong"})
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 500
+    account.update_auth_config(REF, {"smtp_pass": SMTP_PASSWORD})
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
+
+
+def test_untrusted_relay_certificate_fails_the_send(
+    server: HttpServer, account: SupabaseAccount, starttls_server: Controller, tls: Tls
+) -> None:
+    strict = SupabaseAuthApp(
+        account, StubRelays(starttls_server.port, 0), ssl.create_default_context()
+    )
+    with HttpServer(strict) as other:
+        response = httpx.post(
+            f"{other.url}/{REF}/auth/v1/otp",
+            json={"email": USER_EMAIL},
+            headers={"apikey": account.project_summary(REF)["anon_key"]},
+            timeout=20,
+        )
+    assert response.status_code == 500
+    [send] = [e for e in account.auth_log(REF) if e.get("event") == "mail.send"]
+    assert send["error"].startswith("tls: failed to verify certificate: ")
+
+
+def test_unreachable_relay_fails_the_send(auth: httpx.Client, account: SupabaseAccount) -> None:
+    account.update_auth_config(REF, {"smtp_host": "127.0.0.1", "smtp_port": str(free_port())})
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 500
+    [send] = [e for e in account.auth_log(REF) if e.get("event") == "mail.send"]
+    assert send["error"].endswith("connect: connection refused")
+
+
+def test_smtp_off_means_no_delivery_except_to_team_members_and_a_log(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(REF, {"smtp_host": ""})
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": 400,
+        "error_code": "email_address_not_authorized",
+        "msg": f'Email address "{USER_EMAIL}" cannot be used as it is not authorized',
+    }
+    [entry] = account.auth_log(REF)
+    assert entry["status"] == 400
+    assert entry["error"] == (
+        "custom SMTP is not configured; the built-in mailer only sends to team members"
+    )
+    account.add_team_member("owner@karto.example")
+    account.add_user(REF, "owner@karto.example")
+    assert auth.post("/auth/v1/otp", json={"email": "owner+test@karto.example"}).status_code == 200
+    assert handler.received == []
+    sends = [e for e in account.auth_log(REF) if e.get("event") == "mail.send"]
+    assert sends[0]["note"] == "built-in mailer: the sandbox does not deliver this message"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "No API key found in request"),
+        ({"apikey": "not-a-key"}, "Invalid API key"),
+        ({"Authorization": "Bearer not-a-key"}, "No API key found in request"),
+    ],
+)
+def test_bad_or_missing_apikey_is_401(
+    server: HttpServer, account: SupabaseAccount, headers: dict, message: str
+) -> None:
+    response = httpx.post(
+        f"{server.url}/{REF}/auth/v1/otp", json={"email": USER_EMAIL}, headers=headers
+    )
+    assert response.status_code == 401
+    assert response.json()["message"] == message
+    assert set(response.json()) == {"message", "hint"}
+
+
+def test_a_key_of_another_project_is_invalid(server: HttpServer, account: SupabaseAccount) -> None:
+    other = account.add_project("zyxwvutsrqponmlkjihg", "karto-staging")
+    response = httpx.get(
+        f"{server.url}/{REF}/auth/v1/health", headers={"apikey": other["anon_key"]}
+    )
+    assert response.status_code == 401
+    assert response.json()["message"] == "Invalid API key"
+
+
+def test_unknown_project_is_404(server: HttpServer, account: SupabaseAccount) -> None:
+    response = httpx.get(f"{server.url}/zzzzzzzzzzzzzzzzzzzz/auth/v1/health")
+    assert response.status_code == 404
+    assert response.json() == {"message": "no Route matched with those values"}
+
+
+def test_max_frequency_per_address(
+    auth: httpx.Client, handler: MailHandler, clock: FakeClock
+) -> None:
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
+    clock.now += 15.5
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
+    assert response.status_code == 429
+    assert response.json() == {
+        "code": 429,
+        "error_code": "over_email_send_rate_limit",
+        "msg": "For security purposes, you can only request this after 44 seconds.",
+    }
+    clock.now += 45
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
+    assert len(handler.received) == 2
+
+
+def test_hourly_email_rate_limit(
+    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount, clock: FakeClock
+) -> None:
+    account.update_auth_config(REF, {"rate_limit_email_sent": 2, "smtp_max_frequency": 0})
+    for address in ("a@example.com", "b@example.com"):
+        account.add_user(REF, address)
+        assert auth.post("/auth/v1/otp", json={"email": address}).status_code == 200
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
+    assert response.status_code == 429
+    assert response.json() == {
+        "code": 429,
+        "error_code": "over_email_send_rate_limit",
+        "msg": "email rate limit exceeded",
+    }
+    clock.now += 3600
+    assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
+    assert len(handler.received) == 3
+
+
+def test_new_error_shape_with_api_version_header(auth: httpx.Client) -> None:
+    response = auth.post(
+        "/auth/v1/otp",
+        json={"email": "not-an-address"},
+        headers={"X-Supabase-Api-Version": "2024-01-01"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "validation_failed",
+        "message": "Unable to validate email address: invalid format",
+    }
+    assert response.headers["X-Supabase-Api-Version"] == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "message"),
+    [
+        (
+            {"email": "nobody@example.com", "create_user": False},
+            422,
+            "otp_disabled",
+            "Signups not allowed for otp",
+        ),
+        ({}, 400, "validation_failed", "One of email or phone must be set"),
+        (
+            {"email": USER_EMAIL, "phone": "+15555550100"},
+            400,
+            "validation_failed",
+            "Only an email address or phone number should be provided",
+        ),
+        ({"phone": "+15555550100"}, 400, "phone_provider_disabled", "Unsupported phone provider"),
+        (
+            {"email": "x@"},
+            400,
+            "validation_failed",
+            "Unable to validate email address: invalid format",
+        ),
+    ],
+)
+def test_otp_request_validation(
+    auth: httpx.Client, handler: MailHandler, body: dict, status: int, code: str, message: str
+) -> None:
+    response = auth.post("/auth/v1/otp", json=body)
+    assert response.status_code == status
+    assert response.json() == {"code": status, "error_code": code, "msg": message}
+    assert handler.received == []
+
+
+def test_email_logins_disabled(auth: httpx.Client, account: SupabaseAccount) -> None:
+    account.update_auth_config(REF, {"external_email_enabled": False})
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
+    assert (response.status_code, response.json()["error_code"]) == (400, "email_provider_disabled")
+
+
+def test_health(auth: httpx.Client) -> None:
+    response = auth.get("/auth/v1/health")
+    assert response.status_code == 200
+    assert response.json()["name"] == "GoTrue"
+
+
+def test_request_log_keeps_no_keys(
+    auth: httpx.Client, server: HttpServer, account: SupabaseAccount
+) -> None:
+    auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
+    entries = httpx.get(f"{server.url}/_sandbox/requests").json()
+    assert [(e["service"], e["path"], e["status"]) for e in entries] == [
+        ("supabase-auth", f"/{REF}/auth/v1/otp", 200)
+    ]
+    assert account.project_summary(REF)["anon_key"] not in json.dumps(entries)
