@@ -48,12 +48,11 @@ def demo(config_path: Path) -> None:
     from karto_smtp.config.load import load_config
     from karto_smtp.sandbox.sandbox import Sandbox
 
-    loaded = load_config(config_path)
-    senders = (
-        [s.address for s in loaded.config.smtp2go.senders.emails] if loaded.config.smtp2go else []
-    )
     with Sandbox(seed_from=config_path) as sandbox:
         env = {**os.environ, **sandbox.env, "NO_COLOR": "1"}
+        loaded = load_config(config_path, env, check=False)
+        smtp2go = loaded.config.smtp2go
+        senders = [s.address for s in smtp2go.senders.emails] if smtp2go else []
         click.secho(
             "Sandbox running: local SMTP2GO API, Supabase API, Supabase Auth and SMTP relay.",
             bold=True,

@@ -61,7 +61,9 @@ def _address(option: str, value: str | None) -> str | None:
     show_default=True,
     help="Seconds to wait for each connection and SMTP reply.",
 )
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
 def check(
     config_path: Path | None,
     targets: tuple[str, ...],

@@ -26,8 +26,7 @@ def port_blocked(port: int, working: list[int], setting: str) -> str:
         )
     others = f" (also open: {', '.join(map(str, working[1:]))})" if len(working) > 1 else ""
     return (
-        f"port {port} is blocked from here; {working[0]} works: set {setting}: {working[0]}"
-        f"{others}"
+        f"port {port} is blocked from here; {working[0]} works: set {setting}: {working[0]}{others}"
     )
 
 
@@ -89,15 +88,15 @@ def auth_failed(user: str, password_ref: str, whitespace: bool, declared_user: b
 
 def user_blocked(user: str, declared_status: str | None) -> str:
     if declared_status == "blocked":
-        return f"karto.yaml declares status: blocked for {user}: set status: allowed and run {APPLY}"
+        return (
+            f"karto.yaml declares status: blocked for {user}: set status: allowed and run {APPLY}"
+        )
     if declared_status is not None:
         return (
             f"{user} was blocked outside karto.yaml, which says status: {declared_status}: "
             f"{APPLY} restores it"
         )
-    return (
-        f"unblock {user} in {SMTP_USERS_PAGE}, or declare status: allowed for it and run {APPLY}"
-    )
+    return f"unblock {user} in {SMTP_USERS_PAGE}, or declare status: allowed for it and run {APPLY}"
 
 
 def user_sandboxed(user: str) -> str:
@@ -161,6 +160,14 @@ def send_hook_on() -> str:
         "Auth > Hooks > Send Email is on, so Supabase does not use SMTP at all: turn the hook "
         "off if the relay should send"
     )
+
+
+def anon_key_missing() -> str:
+    return "set SUPABASE_ANON_KEY to the project's anon key, or SUPABASE_ACCESS_TOKEN to fetch it"
+
+
+def project_url_wrong() -> str:
+    return "check SUPABASE_PROJECT_URL (the project URL with {ref} for the project ref)"
 
 
 def supabase_mail_failed(status: int) -> str:

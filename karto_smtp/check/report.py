@@ -33,6 +33,10 @@ class Row:
     detail: str
     fix: str | None = None
 
+    @classmethod
+    def skipped(cls, link: Link, subject: str, detail: str) -> Row:
+        return cls(link, subject, "skip", None, detail)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "link": self.link,

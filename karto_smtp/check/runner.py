@@ -125,7 +125,14 @@ class Checker:
             tls = session.open()
         except ProbeError as exc:
             rows.append(
-                Row("tls", subject, "fail", elapsed_ms(start), exc.detail, self._tls_fix(relay, session, exc))
+                Row(
+                    "tls",
+                    subject,
+                    "fail",
+                    elapsed_ms(start),
+                    exc.detail,
+                    self._tls_fix(relay, session, exc),
+                )
             )
             session.close()
             self._skip_rest(relay, rows, outcome, "no TLS connection")
@@ -153,23 +160,40 @@ class Checker:
         )
         if first.sock is not None:
             rows.append(
-                Row("reach", relay.label, "pass", first.ms, f"TCP connect to {relay.host}:{relay.port}{where}")
+                Row(
+                    "reach",
+                    relay.label,
+                    "pass",
+                    first.ms,
+                    f"TCP connect to {relay.host}:{relay.port}{where}",
+                )
             )
             return SmtpSession(relay.host, relay.port, first.sock, self._context, timeout)
         detail = f"{relay.host}:{relay.port}: {first.error}"
         if first.kind == "dns":
-            rows.append(Row("reach", relay.label, "fail", first.ms, detail, hints.host_unknown(relay.host)))
+            rows.append(
+                Row("reach", relay.label, "fail", first.ms, detail, hints.host_unknown(relay.host))
+            )
             return None
         if not relay.via_smtp2go:
             rows.append(
-                Row("reach", relay.label, "fail", first.ms, detail, hints.host_unreachable(relay.host, relay.port))
+                Row(
+                    "reach",
+                    relay.label,
+                    "fail",
+                    first.ms,
+                    detail,
+                    hints.host_unreachable(relay.host, relay.port),
+                )
             )
             return None
         others = dial_alternatives(self.relay_map, relay.host, relay.port, timeout)
         working = [d for d in others if d.sock is not None]
         closed = [d.port for d in others if d.sock is None]
         if working:
-            detail += f"; other SMTP2GO ports that answer: {', '.join(str(d.port) for d in working)}"
+            detail += (
+                f"; other SMTP2GO ports that answer: {', '.join(str(d.port) for d in working)}"
+            )
         if closed:
             detail += f"; not answering: {', '.join(map(str, closed))}"
         rows.append(
@@ -207,12 +231,20 @@ class Checker:
         subject = relay.label
         user = relay.username
         if not user:
-            rows.append(Row("auth", subject, "skip", None, "skipped: karto.yaml declares no SMTP user"))
+            rows.append(
+                Row("auth", subject, "skip", None, "skipped: karto.yaml declares no SMTP user")
+            )
             return True
         if relay.password is None:
             rows.append(
-                Row("auth", subject, "fail", None, f"karto.yaml declares no password for {user}",
-                    "declare the password as env(NAME) or file(PATH)")
+                Row(
+                    "auth",
+                    subject,
+                    "fail",
+                    None,
+                    f"karto.yaml declares no password for {user}",
+                    "declare the password as env(NAME) or file(PATH)",
+                )
             )
             return False
         if relay.password.is_generated:
@@ -233,18 +265,45 @@ class Checker:
             status = relay.declared_user.status if relay.declared_user else None
             if exc.kind == "blocked":
                 outcome.auth = "untested"
-                rows.append(Row("auth", subject, "fail", ms, f"SMTP user is blocked: {exc.detail}",
-                                hints.user_blocked(user, status)))
+                rows.append(
+                    Row(
+                        "auth",
+                        subject,
+                        "fail",
+                        ms,
+                        f"SMTP user is blocked: {exc.detail}",
+                        hints.user_blocked(user, status),
+                    )
+                )
             elif exc.kind == "rejected":
                 outcome.auth = "rejected"
                 value = secret.reveal()
                 rows.append(
-                    Row("auth", subject, "fail", ms, f"Authentication failed: {exc.detail}",
-                        hints.auth_failed(user, relay.password.text, value != value.strip(),
-                                          relay.declared_user is not None))
+                    Row(
+                        "auth",
+                        subject,
+                        "fail",
+                        ms,
+                        f"Authentication failed: {exc.detail}",
+                        hints.auth_failed(
+                            user,
+                            relay.password.text,
+                            value != value.strip(),
+                            relay.declared_user is not None,
+                        ),
+                    )
                 )
             else:
-                rows.append(Row("auth", subject, "fail", ms, exc.detail, hints.not_smtp(relay.host, session.port)))
+                rows.append(
+                    Row(
+                        "auth",
+                        subject,
+                        "fail",
+                        ms,
+                        exc.detail,
+                        hints.not_smtp(relay.host, session.port),
+                    )
+                )
             return False
         outcome.auth = "accepted"
         ms = elapsed_ms(start)
@@ -268,20 +327,41 @@ class Checker:
             return Row("auth", subject, "skip", None, GENERATED_SKIP + problem + tail)
         live = state.users.get(user)
         if live is None:
-            return Row("auth", subject, "fail", None, f"SMTP2GO has no SMTP user {user}",
-                       f"{hints.APPLY} creates it and gives Supabase its new password")
+            return Row(
+                "auth",
+                subject,
+                "fail",
+                None,
+                f"SMTP2GO has no SMTP user {user}",
+                f"{hints.APPLY} creates it and gives Supabase its new password",
+            )
         status = str(live.get("status") or "allowed")
         declared = relay.declared_user.status
         if status == "blocked":
-            return Row("auth", subject, "fail", None,
-                       f"SMTP2GO lists {user} with status blocked (AUTH not tried: generated password)",
-                       hints.user_blocked(user, declared))
+            return Row(
+                "auth",
+                subject,
+                "fail",
+                None,
+                f"SMTP2GO lists {user} with status blocked (AUTH not tried: generated password)",
+                hints.user_blocked(user, declared),
+            )
         if status == "sandbox":
-            return Row("auth", subject, "warn", None,
-                       f"SMTP2GO lists {user} with status sandbox (AUTH not tried: generated password)",
-                       hints.user_sandboxed(user))
-        return Row("auth", subject, "skip", None,
-                   GENERATED_SKIP + f"; SMTP2GO lists {user} with status {status}" + tail)
+            return Row(
+                "auth",
+                subject,
+                "warn",
+                None,
+                f"SMTP2GO lists {user} with status sandbox (AUTH not tried: generated password)",
+                hints.user_sandboxed(user),
+            )
+        return Row(
+            "auth",
+            subject,
+            "skip",
+            None,
+            GENERATED_SKIP + f"; SMTP2GO lists {user} with status {status}" + tail,
+        )
 
     def _api_sender_row(self, project: ProjectTarget, sender: str) -> Row | None:
         """The sender row from SMTP2GO's API, when AUTH (so MAIL FROM) cannot be tried."""
@@ -289,13 +369,23 @@ class Checker:
         if state is None:
             return None
         if state.sender_verified(sender):
-            return Row("sender", project.label, "pass", None,
-                       f"{sender} is a verified sender per SMTP2GO's API (MAIL FROM not tried: "
-                       "it needs AUTH)")
-        return Row("sender", project.label, "fail", None,
-                   f"{sender} is not a verified sender per SMTP2GO's API: its mail is refused "
-                   "with 550 From header sender domain not verified",
-                   hints.sender_unverified(sender, self.targets.sender_declared(sender)))
+            return Row(
+                "sender",
+                project.label,
+                "pass",
+                None,
+                f"{sender} is a verified sender per SMTP2GO's API (MAIL FROM not tried: "
+                "it needs AUTH)",
+            )
+        return Row(
+            "sender",
+            project.label,
+            "fail",
+            None,
+            f"{sender} is not a verified sender per SMTP2GO's API: its mail is refused "
+            "with 550 From header sender domain not verified",
+            hints.sender_unverified(sender, self.targets.sender_declared(sender)),
+        )
 
     def _project_smtp(
         self,
@@ -309,7 +399,9 @@ class Checker:
         rows: list[Row] = []
         if session is None or not sender:
             why = "no admin_email declared" if not sender else "MAIL FROM needs a successful AUTH"
-            api_row = self._api_sender_row(project, sender) if sender and _generated(relay) else None
+            api_row = (
+                self._api_sender_row(project, sender) if sender and _generated(relay) else None
+            )
             rows.append(api_row or Row("sender", subject, "skip", None, f"skipped: {why}"))
             rows.append(self._send_skip(subject, why))
             return rows
@@ -323,12 +415,27 @@ class Checker:
         ms = elapsed_ms(start)
         sender_ok = code == 250
         if sender_ok:
-            rows.append(Row("sender", subject, "pass", ms, f"MAIL FROM:<{sender}>: {code} {reply} (then RSET)"))
+            rows.append(
+                Row(
+                    "sender",
+                    subject,
+                    "pass",
+                    ms,
+                    f"MAIL FROM:<{sender}>: {code} {reply} (then RSET)",
+                )
+            )
         else:
             rows.append(
-                Row("sender", subject, "fail", ms, f"MAIL FROM:<{sender}>: {code} {reply}",
+                Row(
+                    "sender",
+                    subject,
+                    "fail",
+                    ms,
+                    f"MAIL FROM:<{sender}>: {code} {reply}",
                     hints.sender_unverified(sender, self.targets.sender_declared(sender))
-                    if code == 550 else None)
+                    if code == 550
+                    else None,
+                )
             )
         if self.options.send_test_to is None:
             rows.append(self._send_skip(subject, None))
@@ -341,7 +448,13 @@ class Checker:
 
     def _send_skip(self, subject: str, why: str | None) -> Row:
         if self.options.send_test_to is None:
-            return Row("send", subject, "skip", None, "not asked: --send-test-to ADDRESS sends a test message")
+            return Row(
+                "send",
+                subject,
+                "skip",
+                None,
+                "not asked: --send-test-to ADDRESS sends a test message",
+            )
         return Row("send", subject, "skip", None, f"skipped: {why}")
 
     def _send(self, project: ProjectTarget, session: SmtpSession) -> Row:
@@ -358,10 +471,16 @@ class Checker:
         sent = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
         if code == 250:
             return Row("send", project.label, "pass", ms, f"sent {sent}: {code} {reply}")
-        fix = hints.sender_unverified(sender, self.targets.sender_declared(sender)) if code == 550 else None
+        fix = (
+            hints.sender_unverified(sender, self.targets.sender_declared(sender))
+            if code == 550
+            else None
+        )
         return Row("send", project.label, "fail", ms, f"not sent {sent}: {code} {reply}", fix)
 
-    def _skip_rest(self, relay: RelayTarget, rows: list[Row], outcome: RelayOutcome, why: str) -> None:
+    def _skip_rest(
+        self, relay: RelayTarget, rows: list[Row], outcome: RelayOutcome, why: str
+    ) -> None:
         if not any(r.link == "tls" for r in rows):
             rows.append(Row("tls", relay.label, "skip", None, f"skipped: {why}"))
         rows.append(Row("auth", relay.label, "skip", None, f"skipped: {why}"))
@@ -377,7 +496,9 @@ class Checker:
             ]
 
     # -- Supabase --------------------------------------------------------------------------
-    def check_supabase(self, relays: list[tuple[RelayTarget, RelayOutcome]]) -> dict[str, list[Row]]:
+    def check_supabase(
+        self, relays: list[tuple[RelayTarget, RelayOutcome]]
+    ) -> dict[str, list[Row]]:
         projects = [(p, r, o) for r, o in relays for p in r.projects]
         if not projects:
             return {}
@@ -394,7 +515,7 @@ class Checker:
         except ConfigError:
             token_problem = f"{token_ref.text} is not set"
         refs = [p.ref for p, _r, _o in projects]
-        reads = supabase_probe.read_configs(api_url, token, refs, self.environ) if token else {}
+        reads = supabase_probe.read_configs(api_url, token, refs) if token else {}
 
         smtp_rows: dict[str, Row] = {}
         mail_refs: list[str] = []
@@ -402,7 +523,10 @@ class Checker:
             read = reads.get(project.ref)
             if read is None:
                 smtp_rows[project.ref] = Row(
-                    "supabase_smtp", project.label, "skip", None,
+                    "supabase_smtp",
+                    project.label,
+                    "skip",
+                    None,
                     f"not checked: {token_problem} (the Management API token that reads the project's Auth settings)",
                 )
             else:
@@ -423,20 +547,35 @@ class Checker:
         return out
 
     def _supabase_smtp_row(
-        self, project: ProjectTarget, relay: RelayTarget, outcome: RelayOutcome, read: AuthConfigRead
+        self,
+        project: ProjectTarget,
+        relay: RelayTarget,
+        outcome: RelayOutcome,
+        read: AuthConfigRead,
     ) -> Row:
         from karto_smtp.providers.supabase import password_digest
 
         subject = project.label
         if read.config is None:
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       f"cannot read the Auth config of {project.ref}: {read.error}",
-                       hints.supabase_no_access(read.status, project.ref))
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                f"cannot read the Auth config of {project.ref}: {read.error}",
+                hints.supabase_no_access(read.status, project.ref),
+            )
         live = read.config
         if not live.get("smtp_host"):
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       "custom SMTP is off: Auth sends with Supabase's built-in mailer "
-                       "(team addresses only, a few mails an hour)", hints.supabase_smtp_off())
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                "custom SMTP is off: Auth sends with Supabase's built-in mailer "
+                "(team addresses only, a few mails an hour)",
+                hints.supabase_smtp_off(),
+            )
         smtp = project.smtp
         wanted = {
             "smtp_host": smtp.host,
@@ -452,75 +591,175 @@ class Checker:
             if want is not None and (have or "").lower() != want.lower():
                 differs.append(f"{name} is {have!r}, karto.yaml says {want!r}")
         if differs:
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       "Supabase's SMTP settings differ: " + "; ".join(differs), hints.supabase_differs())
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                "Supabase's SMTP settings differ: " + "; ".join(differs),
+                hints.supabase_differs(),
+            )
         if live.get("hook_send_email_enabled"):
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       "the Send Email hook is on: Auth does not use SMTP", hints.send_hook_on())
-        settings = f"custom SMTP on, {smtp.host}:{smtp.port} as {smtp.user}, from {smtp.admin_email}"
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                "the Send Email hook is on: Auth does not use SMTP",
+                hints.send_hook_on(),
+            )
+        settings = (
+            f"custom SMTP on, {smtp.host}:{smtp.port} as {smtp.user}, from {smtp.admin_email}"
+        )
         digest = live.get("smtp_pass")
         if not digest or digest == "****":
             if not digest:
-                return Row("supabase_smtp", subject, "fail", read.ms,
-                           f"{settings}, but no SMTP password is set", hints.supabase_stale_password())
+                return Row(
+                    "supabase_smtp",
+                    subject,
+                    "fail",
+                    read.ms,
+                    f"{settings}, but no SMTP password is set",
+                    hints.supabase_stale_password(),
+                )
         ref_text = smtp.password.text if smtp.password is not None else "karto.yaml"
         if smtp.password is None or smtp.password.is_generated:
-            return Row("supabase_smtp", subject, "pass", read.ms,
-                       f"{settings}; a password is set (generated by karto-smtp: Supabase shows only "
-                       "its digest and the plaintext was never kept, so it cannot be compared; "
-                       "--via-supabase tests it)")
+            return Row(
+                "supabase_smtp",
+                subject,
+                "pass",
+                read.ms,
+                f"{settings}; a password is set (generated by karto-smtp: Supabase shows only "
+                "its digest and the plaintext was never kept, so it cannot be compared; "
+                "--via-supabase tests it)",
+            )
         if outcome.password is None:
-            return Row("supabase_smtp", subject, "warn", read.ms,
-                       f"{settings}; password not compared: {outcome.password_error}",
-                       hints.password_unresolved())
+            return Row(
+                "supabase_smtp",
+                subject,
+                "warn",
+                read.ms,
+                f"{settings}; password not compared: {outcome.password_error}",
+                hints.password_unresolved(),
+            )
         if digest == "****":
-            return Row("supabase_smtp", subject, "warn", read.ms,
-                       f"{settings}; Supabase masks the password, so it cannot be compared", None)
-        matches = hmac.compare_digest(password_digest(project.ref, outcome.password.reveal()), str(digest))
+            return Row(
+                "supabase_smtp",
+                subject,
+                "warn",
+                read.ms,
+                f"{settings}; Supabase masks the password, so it cannot be compared",
+                None,
+            )
+        matches = hmac.compare_digest(
+            password_digest(project.ref, outcome.password.reveal()), str(digest)
+        )
         if matches and outcome.auth == "rejected":
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       f"{settings}; Supabase holds the password of {ref_text}, which SMTP2GO rejected "
-                       "(see auth): its mail fails too", hints.supabase_same_rejected_password(ref_text))
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                f"{settings}; Supabase holds the password of {ref_text}, which SMTP2GO rejected "
+                "(see auth): its mail fails too",
+                hints.supabase_same_rejected_password(ref_text),
+            )
         if matches:
-            return Row("supabase_smtp", subject, "pass", read.ms,
-                       f"{settings}; password matches {ref_text} (HMAC digest)")
+            return Row(
+                "supabase_smtp",
+                subject,
+                "pass",
+                read.ms,
+                f"{settings}; password matches {ref_text} (HMAC digest)",
+            )
         if outcome.auth == "accepted":
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       f"Supabase holds a stale password: it differs from {ref_text}, which SMTP2GO "
-                       "just accepted (changed in SMTP2GO, or in karto.yaml, since the last apply?)",
-                       hints.supabase_stale_password())
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                f"Supabase holds a stale password: it differs from {ref_text}, which SMTP2GO "
+                "just accepted (changed in SMTP2GO, or in karto.yaml, since the last apply?)",
+                hints.supabase_stale_password(),
+            )
         if outcome.auth == "rejected":
-            return Row("supabase_smtp", subject, "fail", read.ms,
-                       f"Supabase holds a password other than {ref_text}, and SMTP2GO rejected "
-                       f"{ref_text} (see auth): Supabase's may be the current one",
-                       hints.supabase_wrong_password(ref_text))
-        return Row("supabase_smtp", subject, "fail", read.ms,
-                   f"Supabase holds a password other than {ref_text}", hints.supabase_stale_password())
+            return Row(
+                "supabase_smtp",
+                subject,
+                "fail",
+                read.ms,
+                f"Supabase holds a password other than {ref_text}, and SMTP2GO rejected "
+                f"{ref_text} (see auth): Supabase's may be the current one",
+                hints.supabase_wrong_password(ref_text),
+            )
+        return Row(
+            "supabase_smtp",
+            subject,
+            "fail",
+            read.ms,
+            f"Supabase holds a password other than {ref_text}",
+            hints.supabase_stale_password(),
+        )
 
-    def _supabase_mail_row(self, project: ProjectTarget, mails: Mapping[str, OtpResult | str]) -> Row:
+    def _supabase_mail_row(
+        self, project: ProjectTarget, mails: Mapping[str, OtpResult | str]
+    ) -> Row:
         subject = project.label
         address = self.options.via_supabase
         if address is None:
-            return Row("supabase_mail", subject, "skip", None,
-                       "not asked: --via-supabase ADDRESS has Supabase Auth send a real mail")
+            return Row(
+                "supabase_mail",
+                subject,
+                "skip",
+                None,
+                "not asked: --via-supabase ADDRESS has Supabase Auth send a real mail",
+            )
         result = mails.get(project.ref)
         if result is None:
-            return Row("supabase_mail", subject, "skip", None,
-                       "skipped: custom SMTP is off, so Auth would not use the relay")
+            return Row(
+                "supabase_mail",
+                subject,
+                "skip",
+                None,
+                "skipped: custom SMTP is off, so Auth would not use the relay",
+            )
         if isinstance(result, str):
-            return Row("supabase_mail", subject, "fail", None, result,
-                       "set SUPABASE_ANON_KEY to the project's anon key")
+            return Row(
+                "supabase_mail",
+                subject,
+                "fail",
+                None,
+                result,
+                "set SUPABASE_ANON_KEY to the project's anon key",
+            )
         if result.status is None:
-            return Row("supabase_mail", subject, "fail", result.ms, result.message,
-                       "check SUPABASE_PROJECT_URL (the project URL, {ref} replaced)")
+            return Row(
+                "supabase_mail",
+                subject,
+                "fail",
+                result.ms,
+                result.message,
+                "check SUPABASE_PROJECT_URL (the project URL, {ref} replaced)",
+            )
         said = f"Auth answered {result.status}: {result.message}"
         if 200 <= result.status < 300:
             smtp = project.smtp
-            return Row("supabase_mail", subject, "pass", result.ms,
-                       f"{said}; it sent a sign-up or magic-link mail to {address} through "
-                       f"{smtp.host}:{smtp.port}: look for it from {smtp.admin_email}")
-        return Row("supabase_mail", subject, "fail", result.ms, said,
-                   hints.supabase_mail_failed(result.status))
+            return Row(
+                "supabase_mail",
+                subject,
+                "pass",
+                result.ms,
+                f"{said}; it sent a sign-up or magic-link mail to {address} through "
+                f"{smtp.host}:{smtp.port}: look for it from {smtp.admin_email}",
+            )
+        return Row(
+            "supabase_mail",
+            subject,
+            "fail",
+            result.ms,
+            said,
+            hints.supabase_mail_failed(result.status),
+        )
 
 
 def _generated(relay: RelayTarget) -> bool:

@@ -7,12 +7,10 @@ certificate checks off.
 
 from __future__ import annotations
 
-import hmac
 import smtplib
 import socket
 import ssl
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -65,15 +63,15 @@ def dial(relay_map: RelayMap, host: str, port: int, timeout: float) -> Dialled:
     except ConnectionRefusedError:
         return Dialled(port, None, elapsed_ms(start), "connection refused", "refused")
     except socket.gaierror as exc:
-        return Dialled(port, None, elapsed_ms(start), f"cannot resolve {host}: {exc.strerror}", "dns")
+        return Dialled(
+            port, None, elapsed_ms(start), f"cannot resolve {host}: {exc.strerror}", "dns"
+        )
     except OSError as exc:
         return Dialled(port, None, elapsed_ms(start), exc.strerror or str(exc), "other")
     return Dialled(port, sock, elapsed_ms(start))
 
 
-def dial_alternatives(
-    relay_map: RelayMap, host: str, tried: int, timeout: float
-) -> list[Dialled]:
+def dial_alternatives(relay_map: RelayMap, host: str, tried: int, timeout: float) -> list[Dialled]:
     """Every other SMTP2GO port at once (a firewall that drops costs one timeout, not eight)."""
     ports = [p for p in ALTERNATIVE_PORTS if p != tried]
     with ThreadPoolExecutor(max_workers=len(ports)) as pool:
@@ -117,7 +115,9 @@ def _reply_text(reply: bytes | str) -> str:
 
 def _tls_failure(exc: BaseException, host: str) -> ProbeError:
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProbeError("certificate", f"certificate not trusted for {host}: {exc.verify_message}")
+        return ProbeError(
+            "certificate", f"certificate not trusted for {host}: {exc.verify_message}"
+        )
     if isinstance(exc, ssl.SSLError):
         return ProbeError("handshake", f"TLS handshake failed: {exc.reason or exc}")
     return _io_failure(exc, "TLS")
@@ -169,7 +169,9 @@ class SmtpSession:
             raise _tls_failure(exc, self.host) from None
         except (smtplib.SMTPException, OSError) as exc:
             self._sock.close()
-            raise ProbeError("not_smtp", f"no SMTP greeting: {_io_failure(exc, 'connect')}") from None
+            raise ProbeError(
+                "not_smtp", f"no SMTP greeting: {_io_failure(exc, 'connect')}"
+            ) from None
         if code != 220:
             raise ProbeError("not_smtp", f"greeting was {code} {_reply_text(reply)}", code)
         try:
@@ -276,10 +278,3 @@ def test_message(
         "If you can read it, the SMTP part of the mail path works.\n"
     )
     return message
-
-
-def same_secret(left: str, right: str) -> bool:
-    return hmac.compare_digest(left.encode(), right.encode())
-
-
-StepTimer = Callable[[], int]

@@ -62,9 +62,7 @@ async def _anon_key(client: SupabaseClient | None, ref: str, environ: Mapping[st
     if key:
         return key
     if client is None:
-        raise LookupError(
-            f"no anon key: set {ANON_KEY_ENV}, or SUPABASE_ACCESS_TOKEN to fetch it"
-        )
+        raise LookupError(f"no anon key: set {ANON_KEY_ENV}, or SUPABASE_ACCESS_TOKEN to fetch it")
     try:
         keys = await client.get_api_keys(ref)
     except ApiError as exc:
@@ -88,14 +86,14 @@ def _auth_message(response: httpx.Response) -> str:
         for key in ("msg", "message", "error_description", "error"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                code = body.get("error_code") or (body.get("code") if isinstance(body.get("code"), str) else None)
+                code = body.get("error_code") or (
+                    body.get("code") if isinstance(body.get("code"), str) else None
+                )
                 return f"{value} ({code})" if code else value
     return "OK" if response.is_success else response.reason_phrase
 
 
-async def _send_otp(
-    http: httpx.AsyncClient, url: str, anon_key: str, address: str
-) -> OtpResult:
+async def _send_otp(http: httpx.AsyncClient, url: str, anon_key: str, address: str) -> OtpResult:
     start = time.perf_counter()
     try:
         response = await http.post(
@@ -106,47 +104,44 @@ async def _send_otp(
     return OtpResult(_ms(start), response.status_code, _auth_message(response))
 
 
-@dataclass
-class SupabaseResults:
-    configs: dict[str, AuthConfigRead]
-    mails: dict[str, OtpResult | str]  # a str: why no request was made
+async def _read_all(api_url: str, token: str, refs: list[str]) -> dict[str, AuthConfigRead]:
+    client = SupabaseClient(api_url, token)
+    try:
+        reads = await asyncio.gather(*(_read_one(client, ref) for ref in refs))
+    finally:
+        await client.aclose()
+    return dict(zip(refs, reads, strict=True))
 
 
-async def _run(
+async def _send_all(
     api_url: str,
     token: str | None,
     refs: list[str],
-    mail_refs: list[str],
-    address: str | None,
+    address: str,
     environ: Mapping[str, str],
     timeout: float,
-) -> SupabaseResults:
+) -> dict[str, OtpResult | str]:
+    # One at a time: each is a real mail, and a project's Auth rate limits are per project.
     client = SupabaseClient(api_url, token) if token else None
-    configs: dict[str, AuthConfigRead] = {}
     mails: dict[str, OtpResult | str] = {}
     try:
-        if client is not None:
-            reads = await asyncio.gather(*(_read_one(client, ref) for ref in refs))
-            configs = dict(zip(refs, reads, strict=True))
-        if address is not None and mail_refs:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(max(timeout, 15.0))) as http:
-                for ref in mail_refs:
-                    try:
-                        key = await _anon_key(client, ref, environ)
-                    except LookupError as exc:
-                        mails[ref] = str(exc)
-                        continue
-                    mails[ref] = await _send_otp(http, project_url(ref, environ), key, address)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(max(timeout, 15.0))) as http:
+            for ref in refs:
+                try:
+                    key = await _anon_key(client, ref, environ)
+                except LookupError as exc:
+                    mails[ref] = str(exc)
+                    continue
+                mails[ref] = await _send_otp(http, project_url(ref, environ), key, address)
     finally:
         if client is not None:
             await client.aclose()
-    return SupabaseResults(configs, mails)
+    return mails
 
 
-def read_configs(
-    api_url: str, token: str, refs: list[str], environ: Mapping[str, str]
-) -> dict[str, AuthConfigRead]:
-    return asyncio.run(_run(api_url, token, refs, [], None, environ, 0)).configs
+def read_configs(api_url: str, token: str, refs: list[str]) -> dict[str, AuthConfigRead]:
+    """GET /v1/projects/{ref}/config/auth for every project, concurrently."""
+    return asyncio.run(_read_all(api_url, token, refs))
 
 
 def send_magic_links(
@@ -157,4 +152,5 @@ def send_magic_links(
     environ: Mapping[str, str],
     timeout: float,
 ) -> dict[str, OtpResult | str]:
-    return asyncio.run(_run(api_url, token, [], refs, address, environ, timeout)).mails
+    """POST {project_url}/auth/v1/otp for every project: Auth's status and message, or why not."""
+    return asyncio.run(_send_all(api_url, token, refs, address, environ, timeout))

@@ -140,9 +140,13 @@ def select(loaded: LoadedConfig, wanted: list[str]) -> CheckTargets:
             f"that sends mail; choose from: {names}"
         )
     senders = frozenset(
-        s.address.lower() for s in (account.senders.emails if account else []) if s.ensure == "present"
+        s.address.lower()
+        for s in (account.senders.emails if account else [])
+        if s.ensure == "present"
     )
     domains = frozenset(
-        d.domain.lower() for d in (account.senders.domains if account else []) if d.ensure == "present"
+        d.domain.lower()
+        for d in (account.senders.domains if account else [])
+        if d.ensure == "present"
     )
     return CheckTargets(list(relays.values()), senders, domains)

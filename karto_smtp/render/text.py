@@ -104,7 +104,7 @@ def render_text(plan: Plan, colour: bool = False) -> str:
             lines.append("")
     pending = [c for c in plan.changes if c.action is Action.NOOP and c.notes]
     if pending:
-        lines.append("Pending outside karto-smtp:")
+        lines.append("Notes:")
         for change in pending:
             lines += [f"  {change.address}: {note}" for note in change.notes]
         lines.append("")

@@ -124,9 +124,7 @@ def live(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     view = Live(sandbox, capsys, tmp_path)
-    view.supabase.post(
-        "/_sandbox/projects", json={"ref": REF, "name": PROJECT}
-    ).raise_for_status()
+    view.supabase.post("/_sandbox/projects", json={"ref": REF, "name": PROJECT}).raise_for_status()
     yield view
 
 

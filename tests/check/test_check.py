@@ -121,9 +121,7 @@ def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
         "STARTTLS, TLSv1.3, certificate verified for mail.smtp2go.com"
     )
     assert rows[("auth", RELAY)]["detail"] == "PLAIN as karto: 235 Authentication succeeded"
-    assert rows[("sender", PROJECT)]["detail"] == (
-        f"MAIL FROM:<{SENDER}>: 250 OK (then RSET)"
-    )
+    assert rows[("sender", PROJECT)]["detail"] == (f"MAIL FROM:<{SENDER}>: 250 OK (then RSET)")
     assert rows[("supabase_smtp", PROJECT)]["detail"] == (
         f"custom SMTP on, mail.smtp2go.com:587 as karto, from {SENDER}; "
         f"password matches env({PASSWORD_ENV}) (HMAC digest)"
@@ -200,7 +198,10 @@ def test_port_dropping_packets_times_out_and_every_port_is_reported(
     monkeypatch.setenv(
         RELAY_MAP_ENV,
         RelayMap(
-            {("mail.smtp2go.com", p): ("127.0.0.1", blocked.port) for p in (25, 80, 443, 465, 587, 2525, 8025, 8465)}
+            {
+                ("mail.smtp2go.com", p): ("127.0.0.1", blocked.port)
+                for p in (25, 80, 443, 465, 587, 2525, 8025, 8465)
+            }
         ).to_env(),
     )
     try:
@@ -425,7 +426,10 @@ def test_target_selects_and_rejects(live: Live) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--via-supabase", "not-an-address"), "--via-supabase: 'not-an-address' is not an email address"),
+        (
+            ("--via-supabase", "not-an-address"),
+            "--via-supabase: 'not-an-address' is not an email address",
+        ),
         (("--send-test-to", "a@b"), "--send-test-to: 'a@b' is not an email address"),
     ],
 )
