@@ -7,11 +7,10 @@ rows come last because judging Supabase's password digest needs the AUTH outcome
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from karto_smtp.check import hints
 from karto_smtp.check.report import Row
@@ -23,23 +22,22 @@ from karto_smtp.check.smtp_probe import (
     elapsed_ms,
     test_message,
 )
+from karto_smtp.check.supabase_rows import AuthOutcome
 from karto_smtp.check.targets import CheckTargets, ProjectTarget, RelayTarget
 from karto_smtp.errors import ConfigError
 from karto_smtp.relay_map import RelayMap, ca_file_from_env, client_ssl_context
 
 if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
-    from karto_smtp.check.supabase_probe import AuthConfigRead, OtpResult
+    from karto_smtp.check.supabase_probe import OtpResult
     from karto_smtp.config.load import LoadedConfig
     from karto_smtp.secrets import Secret
-
-# What AUTH proved about the declared password, for judging Supabase's copy of it.
-AuthOutcome = Literal["accepted", "rejected", "untested"]
 
 GENERATED_SKIP = (
     "skipped: the password is `generate`: SMTP2GO never returns it and Supabase returns only "
     "an HMAC digest of it, so AUTH cannot be tried from here"
 )
+NOT_ASKED_SEND = "not asked: --send-test-to ADDRESS sends a test message"
 
 
 @dataclass
@@ -51,10 +49,17 @@ class CheckOptions:
 
 @dataclass
 class RelayOutcome:
+    """One relay's rows, its projects' SMTP rows, and what AUTH proved about the password."""
+
+    rows: list[Row] = field(default_factory=list)
+    project_rows: dict[str, list[Row]] = field(default_factory=dict)
     auth: AuthOutcome = "untested"
     password: Secret | None = None
     password_error: str | None = None
-    project_rows: dict[str, list[Row]] = field(default_factory=dict)
+
+
+def _generated(relay: RelayTarget) -> bool:
+    return relay.password is not None and relay.password.is_generated
 
 
 class Checker:
@@ -74,24 +79,28 @@ class Checker:
         self._smtp2go: Smtp2goState | None = None
         self._smtp2go_problem = ""
 
-    # -- the whole run ---------------------------------------------------------------------
     def run(self) -> list[Row]:
         if any(_generated(r) and r.declared_user is not None for r in self.targets.relays):
             self._read_smtp2go()
-        relay_rows: list[tuple[RelayTarget, list[Row], RelayOutcome]] = []
-        for relay in self.targets.relays:
-            outcome = RelayOutcome()
-            rows = self.check_relay(relay, outcome)
-            relay_rows.append((relay, rows, outcome))
-        supabase = self.check_supabase([(r, o) for r, _rows, o in relay_rows])
-        out: list[Row] = []
-        for relay, rows, outcome in relay_rows:
-            out += rows
+        outcomes = [(relay, self.check_relay(relay)) for relay in self.targets.relays]
+        supabase = self.check_supabase(outcomes)
+        rows: list[Row] = []
+        for relay, outcome in outcomes:
+            rows += outcome.rows
             for project in relay.projects:
-                out += outcome.project_rows.get(project.ref, [])
-                out += supabase.get(project.ref, [])
-        return out
+                rows += outcome.project_rows[project.ref] + supabase.get(project.ref, [])
+        return rows
 
+    def _secret(self, relay: RelayTarget, outcome: RelayOutcome) -> Secret | None:
+        if relay.password is None or relay.password.is_generated:
+            return None
+        try:
+            outcome.password = relay.password.resolve(self.environ, self.loaded.base_dir)
+        except ConfigError as exc:
+            outcome.password_error = str(exc)
+        return outcome.password
+
+    # -- SMTP2GO's API, for what a generated password keeps AUTH from showing -------------
     def _read_smtp2go(self) -> None:
         account = self.loaded.config.smtp2go
         assert account is not None
@@ -108,107 +117,73 @@ class Checker:
         state = read_state(account.resolved_api_url(self.environ), key.reveal())
         if state.error is not None:
             self._smtp2go_problem = f"SMTP2GO's API was not readable: {state.error}"
-            return
-        self._smtp2go = state
+        else:
+            self._smtp2go = state
 
-    # -- SMTP ------------------------------------------------------------------------------
-    def check_relay(self, relay: RelayTarget, outcome: RelayOutcome) -> list[Row]:
-        rows: list[Row] = []
-        subject = relay.label
-        session = self._reach(relay, rows)
+    # -- one relay: reach, TLS, AUTH, then each project's sender and test send ------------
+    def check_relay(self, relay: RelayTarget) -> RelayOutcome:
+        outcome = RelayOutcome()
+        self._secret(relay, outcome)
+        session = self._reach(relay, outcome.rows)
         if session is None:
-            self._skip_rest(relay, rows, outcome, "the relay is not reachable from here")
-            return rows
-
-        start = time.perf_counter()
+            self._skip_rest(relay, outcome, "the relay is not reachable from here")
+            return outcome
         try:
-            tls = session.open()
-        except ProbeError as exc:
-            rows.append(
-                Row(
-                    "tls",
-                    subject,
-                    "fail",
-                    elapsed_ms(start),
-                    exc.detail,
-                    self._tls_fix(relay, session, exc),
+            start = time.perf_counter()
+            try:
+                tls = session.open()
+            except ProbeError as exc:
+                fix = self._tls_fix(relay, session, exc)
+                outcome.rows.append(
+                    Row("tls", relay.label, "fail", elapsed_ms(start), exc.detail, fix)
                 )
-            )
-            session.close()
-            self._skip_rest(relay, rows, outcome, "no TLS connection")
-            return rows
-        via = "" if session.port == relay.port else f" (on port {session.port})"
-        rows.append(Row("tls", subject, "pass", elapsed_ms(start), tls + via))
-        try:
-            authed = self._auth(relay, session, rows, outcome)
+                self._skip_rest(relay, outcome, "no TLS connection")
+                return outcome
+            via = "" if session.port == relay.port else f" (on port {session.port})"
+            outcome.rows.append(Row("tls", relay.label, "pass", elapsed_ms(start), tls + via))
+            authed = self._auth(relay, session, outcome)
             for project in relay.projects:
                 outcome.project_rows[project.ref] = self._project_smtp(
-                    relay, project, session if authed else None, outcome
+                    relay, project, session if authed else None
                 )
         finally:
             session.close()
-        return rows
+        return outcome
 
     def _reach(self, relay: RelayTarget, rows: list[Row]) -> SmtpSession | None:
         timeout = self.options.timeout
         first = dial(self.relay_map, relay.host, relay.port, timeout)
-        mapped = self.relay_map.resolve(relay.host, relay.port)
-        where = (
-            f" (at {mapped[0]}:{mapped[1]} per KARTO_SMTP_RELAY_MAP)"
-            if self.relay_map.is_mapped(relay.host, relay.port)
-            else ""
-        )
         if first.sock is not None:
-            rows.append(
-                Row(
-                    "reach",
-                    relay.label,
-                    "pass",
-                    first.ms,
-                    f"TCP connect to {relay.host}:{relay.port}{where}",
-                )
-            )
+            target = self.relay_map.resolve(relay.host, relay.port)
+            mapped = self.relay_map.is_mapped(relay.host, relay.port)
+            where = f" (at {target[0]}:{target[1]} per KARTO_SMTP_RELAY_MAP)" if mapped else ""
+            detail = f"TCP connect to {relay.host}:{relay.port}{where}"
+            rows.append(Row("reach", relay.label, "pass", first.ms, detail))
             return SmtpSession(relay.host, relay.port, first.sock, self._context, timeout)
+
         detail = f"{relay.host}:{relay.port}: {first.error}"
-        if first.kind == "dns":
-            rows.append(
-                Row("reach", relay.label, "fail", first.ms, detail, hints.host_unknown(relay.host))
+        if first.kind == "dns" or not relay.via_smtp2go:
+            fix = (
+                hints.host_unknown(relay.host)
+                if first.kind == "dns"
+                else hints.host_unreachable(relay.host, relay.port)
             )
-            return None
-        if not relay.via_smtp2go:
-            rows.append(
-                Row(
-                    "reach",
-                    relay.label,
-                    "fail",
-                    first.ms,
-                    detail,
-                    hints.host_unreachable(relay.host, relay.port),
-                )
-            )
+            rows.append(Row("reach", relay.label, "fail", first.ms, detail, fix))
             return None
         others = dial_alternatives(self.relay_map, relay.host, relay.port, timeout)
         working = [d for d in others if d.sock is not None]
-        closed = [d.port for d in others if d.sock is None]
+        closed = [str(d.port) for d in others if d.sock is None]
         if working:
-            detail += (
-                f"; other SMTP2GO ports that answer: {', '.join(str(d.port) for d in working)}"
+            detail += "; other SMTP2GO ports that answer: " + ", ".join(
+                str(d.port) for d in working
             )
         if closed:
-            detail += f"; not answering: {', '.join(map(str, closed))}"
-        rows.append(
-            Row(
-                "reach",
-                relay.label,
-                "fail",
-                first.ms,
-                detail,
-                hints.port_blocked(relay.port, [d.port for d in working], relay.port_setting),
-            )
-        )
+            detail += "; not answering: " + ", ".join(closed)
+        fix = hints.port_blocked(relay.port, [d.port for d in working], relay.port_setting)
+        rows.append(Row("reach", relay.label, "fail", first.ms, detail, fix))
         if not working:
             return None
-        # Carry on over the first port that works, so AUTH and senders are still checked.
+        # Carry on over the first port that works, so AUTH and senders are still proved.
         for extra in working[1:]:
             assert extra.sock is not None
             extra.sock.close()
@@ -216,7 +191,8 @@ class Checker:
         assert chosen.sock is not None
         return SmtpSession(relay.host, chosen.port, chosen.sock, self._context, timeout)
 
-    def _tls_fix(self, relay: RelayTarget, session: SmtpSession, exc: ProbeError) -> str:
+    @staticmethod
+    def _tls_fix(relay: RelayTarget, session: SmtpSession, exc: ProbeError) -> str:
         if exc.kind == "certificate":
             return hints.certificate_untrusted(relay.host)
         if exc.kind == "no_starttls":
@@ -225,18 +201,16 @@ class Checker:
             return hints.tls_handshake(session.port, session.implicit)
         return hints.not_smtp(relay.host, session.port)
 
-    def _auth(
-        self, relay: RelayTarget, session: SmtpSession, rows: list[Row], outcome: RelayOutcome
-    ) -> bool:
-        subject = relay.label
-        user = relay.username
+    def _auth(self, relay: RelayTarget, session: SmtpSession, outcome: RelayOutcome) -> bool:
+        """The auth row; True when the session may go on to MAIL FROM."""
+        subject, user = relay.label, relay.username
         if not user:
-            rows.append(
-                Row("auth", subject, "skip", None, "skipped: karto.yaml declares no SMTP user")
+            outcome.rows.append(
+                Row.skipped("auth", subject, "skipped: karto.yaml declares no SMTP user")
             )
             return True
         if relay.password is None:
-            rows.append(
+            outcome.rows.append(
                 Row(
                     "auth",
                     subject,
@@ -248,70 +222,47 @@ class Checker:
             )
             return False
         if relay.password.is_generated:
-            rows.append(self._generated_auth_row(relay, user))
+            outcome.rows.append(self._generated_auth_row(relay, user))
             return False
-        try:
-            secret = relay.password.resolve(self.environ, self.loaded.base_dir)
-        except ConfigError as exc:
-            outcome.password_error = str(exc)
-            rows.append(Row("auth", subject, "fail", None, str(exc), hints.password_unresolved()))
+        if outcome.password is None:
+            detail = outcome.password_error or "the password is not readable"
+            outcome.rows.append(
+                Row("auth", subject, "fail", None, detail, hints.password_unresolved())
+            )
             return False
-        outcome.password = secret
+
         start = time.perf_counter()
         try:
-            reply = session.login(user, secret.reveal())
+            reply = session.login(user, outcome.password.reveal())
         except ProbeError as exc:
-            ms = elapsed_ms(start)
-            status = relay.declared_user.status if relay.declared_user else None
-            if exc.kind == "blocked":
-                outcome.auth = "untested"
-                rows.append(
-                    Row(
-                        "auth",
-                        subject,
-                        "fail",
-                        ms,
-                        f"SMTP user is blocked: {exc.detail}",
-                        hints.user_blocked(user, status),
-                    )
-                )
-            elif exc.kind == "rejected":
-                outcome.auth = "rejected"
-                value = secret.reveal()
-                rows.append(
-                    Row(
-                        "auth",
-                        subject,
-                        "fail",
-                        ms,
-                        f"Authentication failed: {exc.detail}",
-                        hints.auth_failed(
-                            user,
-                            relay.password.text,
-                            value != value.strip(),
-                            relay.declared_user is not None,
-                        ),
-                    )
-                )
-            else:
-                rows.append(
-                    Row(
-                        "auth",
-                        subject,
-                        "fail",
-                        ms,
-                        exc.detail,
-                        hints.not_smtp(relay.host, session.port),
-                    )
-                )
+            outcome.rows.append(self._auth_failure(relay, user, outcome, exc, elapsed_ms(start)))
             return False
-        outcome.auth = "accepted"
         ms = elapsed_ms(start)
+        outcome.auth = "accepted"
         if relay.declared_user is not None and relay.declared_user.status == "sandbox":
-            rows.append(Row("auth", subject, "warn", ms, reply, hints.user_sandboxed(user)))
+            outcome.rows.append(Row("auth", subject, "warn", ms, reply, hints.user_sandboxed(user)))
         else:
-            rows.append(Row("auth", subject, "pass", ms, reply))
+            outcome.rows.append(Row("auth", subject, "pass", ms, reply))
         return True
+
+    def _auth_failure(
+        self, relay: RelayTarget, user: str, outcome: RelayOutcome, exc: ProbeError, ms: int
+    ) -> Row:
+        declared = relay.declared_user
+        if exc.kind == "blocked":
+            fix = hints.user_blocked(user, declared.status if declared else None)
+            return Row("auth", relay.label, "fail", ms, f"SMTP user is blocked: {exc.detail}", fix)
+        if exc.kind == "rejected":
+            assert relay.password is not None and outcome.password is not None
+            outcome.auth = "rejected"
+            value = outcome.password.reveal()
+            fix = hints.auth_failed(
+                user, relay.password.text, value != value.strip(), declared is not None
+            )
+            return Row("auth", relay.label, "fail", ms, f"Authentication failed: {exc.detail}", fix)
+        return Row(
+            "auth", relay.label, "fail", ms, exc.detail, hints.not_smtp(relay.host, relay.port)
+        )
 
     def _generated_auth_row(self, relay: RelayTarget, user: str) -> Row:
         subject = relay.label
@@ -324,142 +275,86 @@ class Checker:
         state = self._smtp2go
         if state is None or relay.declared_user is None:
             problem = f"; {self._smtp2go_problem}" if self._smtp2go_problem else ""
-            return Row("auth", subject, "skip", None, GENERATED_SKIP + problem + tail)
+            return Row.skipped("auth", subject, GENERATED_SKIP + problem + tail)
         live = state.users.get(user)
         if live is None:
-            return Row(
-                "auth",
-                subject,
-                "fail",
-                None,
-                f"SMTP2GO has no SMTP user {user}",
-                f"{hints.APPLY} creates it and gives Supabase its new password",
-            )
+            fix = f"{hints.APPLY} creates it and gives Supabase its new password"
+            return Row("auth", subject, "fail", None, f"SMTP2GO has no SMTP user {user}", fix)
         status = str(live.get("status") or "allowed")
-        declared = relay.declared_user.status
+        listed = f"SMTP2GO lists {user} with status {status}"
         if status == "blocked":
-            return Row(
-                "auth",
-                subject,
-                "fail",
-                None,
-                f"SMTP2GO lists {user} with status blocked (AUTH not tried: generated password)",
-                hints.user_blocked(user, declared),
-            )
+            fix = hints.user_blocked(user, relay.declared_user.status)
+            detail = f"{listed} (AUTH not tried: generated password)"
+            return Row("auth", subject, "fail", None, detail, fix)
         if status == "sandbox":
-            return Row(
-                "auth",
-                subject,
-                "warn",
-                None,
-                f"SMTP2GO lists {user} with status sandbox (AUTH not tried: generated password)",
-                hints.user_sandboxed(user),
-            )
-        return Row(
-            "auth",
-            subject,
-            "skip",
-            None,
-            GENERATED_SKIP + f"; SMTP2GO lists {user} with status {status}" + tail,
-        )
-
-    def _api_sender_row(self, project: ProjectTarget, sender: str) -> Row | None:
-        """The sender row from SMTP2GO's API, when AUTH (so MAIL FROM) cannot be tried."""
-        state = self._smtp2go
-        if state is None:
-            return None
-        if state.sender_verified(sender):
-            return Row(
-                "sender",
-                project.label,
-                "pass",
-                None,
-                f"{sender} is a verified sender per SMTP2GO's API (MAIL FROM not tried: "
-                "it needs AUTH)",
-            )
-        return Row(
-            "sender",
-            project.label,
-            "fail",
-            None,
-            f"{sender} is not a verified sender per SMTP2GO's API: its mail is refused "
-            "with 550 From header sender domain not verified",
-            hints.sender_unverified(sender, self.targets.sender_declared(sender)),
-        )
+            detail = f"{listed} (AUTH not tried: generated password)"
+            return Row("auth", subject, "warn", None, detail, hints.user_sandboxed(user))
+        return Row.skipped("auth", subject, f"{GENERATED_SKIP}; {listed}{tail}")
 
     def _project_smtp(
-        self,
-        relay: RelayTarget,
-        project: ProjectTarget,
-        session: SmtpSession | None,
-        outcome: RelayOutcome,
+        self, relay: RelayTarget, project: ProjectTarget, session: SmtpSession | None
     ) -> list[Row]:
-        subject = project.label
-        sender = project.smtp.admin_email
-        rows: list[Row] = []
-        if session is None or not sender:
-            why = "no admin_email declared" if not sender else "MAIL FROM needs a successful AUTH"
-            api_row = (
-                self._api_sender_row(project, sender) if sender and _generated(relay) else None
-            )
-            rows.append(api_row or Row("sender", subject, "skip", None, f"skipped: {why}"))
-            rows.append(self._send_skip(subject, why))
-            return rows
+        subject, sender = project.label, project.smtp.admin_email
+        if not sender:
+            why = "no admin_email declared"
+            return [
+                Row.skipped("sender", subject, f"skipped: {why}"),
+                self._send_skip(subject, why),
+            ]
+        if session is None:
+            why = "MAIL FROM needs a successful AUTH"
+            api_row = self._api_sender_row(project, sender) if _generated(relay) else None
+            sender_row = api_row or Row.skipped("sender", subject, f"skipped: {why}")
+            return [sender_row, self._send_skip(subject, why)]
+
         start = time.perf_counter()
         try:
             code, reply = session.try_sender(sender)
         except ProbeError as exc:
-            rows.append(Row("sender", subject, "fail", elapsed_ms(start), exc.detail))
-            rows.append(self._send_skip(subject, "the session broke"))
-            return rows
+            return [
+                Row("sender", subject, "fail", elapsed_ms(start), exc.detail),
+                self._send_skip(subject, "the SMTP session broke"),
+            ]
         ms = elapsed_ms(start)
-        sender_ok = code == 250
-        if sender_ok:
-            rows.append(
-                Row(
-                    "sender",
-                    subject,
-                    "pass",
-                    ms,
-                    f"MAIL FROM:<{sender}>: {code} {reply} (then RSET)",
-                )
-            )
-        else:
-            rows.append(
-                Row(
-                    "sender",
-                    subject,
-                    "fail",
-                    ms,
-                    f"MAIL FROM:<{sender}>: {code} {reply}",
-                    hints.sender_unverified(sender, self.targets.sender_declared(sender))
-                    if code == 550
-                    else None,
-                )
-            )
+        if code != 250:
+            fix = self._sender_fix(sender) if code == 550 else None
+            detail = f"MAIL FROM:<{sender}>: {code} {reply}"
+            return [
+                Row("sender", subject, "fail", ms, detail, fix),
+                self._send_skip(subject, "the sender was refused"),
+            ]
+        detail = f"MAIL FROM:<{sender}>: {code} {reply} (then RSET)"
+        rows = [Row("sender", subject, "pass", ms, detail)]
         if self.options.send_test_to is None:
-            rows.append(self._send_skip(subject, None))
-            return rows
-        if not sender_ok:
-            rows.append(self._send_skip(subject, "the sender was refused"))
-            return rows
-        rows.append(self._send(project, session))
-        return rows
+            return [*rows, self._send_skip(subject, None)]
+        return [*rows, self._send(project, session)]
+
+    def _sender_fix(self, sender: str) -> str:
+        return hints.sender_unverified(sender, self.targets.sender_declared(sender))
+
+    def _api_sender_row(self, project: ProjectTarget, sender: str) -> Row | None:
+        """The sender row from SMTP2GO's API, when AUTH (so MAIL FROM) cannot be tried."""
+        if self._smtp2go is None:
+            return None
+        if self._smtp2go.sender_verified(sender):
+            detail = (
+                f"{sender} is a verified sender per SMTP2GO's API (MAIL FROM not tried: "
+                "it needs AUTH)"
+            )
+            return Row("sender", project.label, "pass", None, detail)
+        detail = (
+            f"{sender} is not a verified sender per SMTP2GO's API: its mail is refused with "
+            "550 From header sender domain not verified"
+        )
+        return Row("sender", project.label, "fail", None, detail, self._sender_fix(sender))
 
     def _send_skip(self, subject: str, why: str | None) -> Row:
         if self.options.send_test_to is None:
-            return Row(
-                "send",
-                subject,
-                "skip",
-                None,
-                "not asked: --send-test-to ADDRESS sends a test message",
-            )
-        return Row("send", subject, "skip", None, f"skipped: {why}")
+            return Row.skipped("send", subject, NOT_ASKED_SEND)
+        return Row.skipped("send", subject, f"skipped: {why}")
 
     def _send(self, project: ProjectTarget, session: SmtpSession) -> Row:
-        recipient = self.options.send_test_to
-        sender = project.smtp.admin_email
+        recipient, sender = self.options.send_test_to, project.smtp.admin_email
         assert recipient is not None and sender is not None
         message = test_message(sender, project.smtp.sender_name, recipient, project.label)
         start = time.perf_counter()
@@ -468,299 +363,72 @@ class Checker:
         except ProbeError as exc:
             return Row("send", project.label, "fail", elapsed_ms(start), exc.detail)
         ms = elapsed_ms(start)
-        sent = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
+        what = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
         if code == 250:
-            return Row("send", project.label, "pass", ms, f"sent {sent}: {code} {reply}")
-        fix = (
-            hints.sender_unverified(sender, self.targets.sender_declared(sender))
-            if code == 550
-            else None
-        )
-        return Row("send", project.label, "fail", ms, f"not sent {sent}: {code} {reply}", fix)
+            return Row("send", project.label, "pass", ms, f"sent {what}: {code} {reply}")
+        fix = self._sender_fix(sender) if code == 550 else None
+        return Row("send", project.label, "fail", ms, f"not sent {what}: {code} {reply}", fix)
 
-    def _skip_rest(
-        self, relay: RelayTarget, rows: list[Row], outcome: RelayOutcome, why: str
-    ) -> None:
-        if not any(r.link == "tls" for r in rows):
-            rows.append(Row("tls", relay.label, "skip", None, f"skipped: {why}"))
-        rows.append(Row("auth", relay.label, "skip", None, f"skipped: {why}"))
-        if relay.password is not None and not relay.password.is_generated:
-            try:
-                outcome.password = relay.password.resolve(self.environ, self.loaded.base_dir)
-            except ConfigError as exc:
-                outcome.password_error = str(exc)
+    def _skip_rest(self, relay: RelayTarget, outcome: RelayOutcome, why: str) -> None:
+        if not any(r.link == "tls" for r in outcome.rows):
+            outcome.rows.append(Row.skipped("tls", relay.label, f"skipped: {why}"))
+        outcome.rows.append(Row.skipped("auth", relay.label, f"skipped: {why}"))
         for project in relay.projects:
             outcome.project_rows[project.ref] = [
-                Row("sender", project.label, "skip", None, f"skipped: {why}"),
+                Row.skipped("sender", project.label, f"skipped: {why}"),
                 self._send_skip(project.label, why),
             ]
 
     # -- Supabase --------------------------------------------------------------------------
     def check_supabase(
-        self, relays: list[tuple[RelayTarget, RelayOutcome]]
+        self, outcomes: list[tuple[RelayTarget, RelayOutcome]]
     ) -> dict[str, list[Row]]:
-        projects = [(p, r, o) for r, o in relays for p in r.projects]
+        projects = [(p, o) for r, o in outcomes for p in r.projects]
         if not projects:
             return {}
-        from karto_smtp.check import supabase_probe
+        from karto_smtp.check import supabase_probe, supabase_rows
 
         config = self.loaded.config
         assert config.supabase is not None
         token_ref = config.supabase.access_token_ref()
         api_url = config.supabase.resolved_api_url(self.environ)
-        token: str | None = None
-        token_problem = ""
         try:
-            token = token_ref.resolve(self.environ, self.loaded.base_dir).reveal()
+            token: str | None = token_ref.resolve(self.environ, self.loaded.base_dir).reveal()
         except ConfigError:
-            token_problem = f"{token_ref.text} is not set"
-        refs = [p.ref for p, _r, _o in projects]
+            token = None
+        refs = [p.ref for p, _o in projects]
         reads = supabase_probe.read_configs(api_url, token, refs) if token else {}
 
         smtp_rows: dict[str, Row] = {}
-        mail_refs: list[str] = []
-        for project, relay, outcome in projects:
+        for project, outcome in projects:
             read = reads.get(project.ref)
             if read is None:
-                smtp_rows[project.ref] = Row(
-                    "supabase_smtp",
-                    project.label,
-                    "skip",
-                    None,
-                    f"not checked: {token_problem} (the Management API token that reads the project's Auth settings)",
+                smtp_rows[project.ref] = supabase_rows.skipped_smtp_row(
+                    project,
+                    f"{token_ref.text} is not set (the Management API token that reads the "
+                    "project's Auth settings)",
                 )
             else:
-                smtp_rows[project.ref] = self._supabase_smtp_row(project, relay, outcome, read)
-            if read is not None and read.config is not None and not read.config.get("smtp_host"):
-                continue
-            mail_refs.append(project.ref)
-
-        mails: dict[str, OtpResult | str] = {}
+                smtp_rows[project.ref] = supabase_rows.smtp_row(
+                    project, read, outcome.password, outcome.password_error, outcome.auth
+                )
+        # A project whose custom SMTP is off would mail through Supabase's own mailer,
+        # which tests nothing of the relay.
+        mail_refs = [
+            ref
+            for ref in refs
+            if ref not in reads or reads[ref].config is None or reads[ref].config.get("smtp_host")
+        ]
         address = self.options.via_supabase
+        mails: dict[str, OtpResult | str] = {}
         if address is not None and mail_refs:
             mails = supabase_probe.send_magic_links(
                 api_url, token, mail_refs, address, self.environ, self.options.timeout
             )
-        out: dict[str, list[Row]] = {}
-        for project, _relay, _outcome in projects:
-            out[project.ref] = [smtp_rows[project.ref], self._supabase_mail_row(project, mails)]
-        return out
-
-    def _supabase_smtp_row(
-        self,
-        project: ProjectTarget,
-        relay: RelayTarget,
-        outcome: RelayOutcome,
-        read: AuthConfigRead,
-    ) -> Row:
-        from karto_smtp.providers.supabase import password_digest
-
-        subject = project.label
-        if read.config is None:
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                f"cannot read the Auth config of {project.ref}: {read.error}",
-                hints.supabase_no_access(read.status, project.ref),
-            )
-        live = read.config
-        if not live.get("smtp_host"):
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                "custom SMTP is off: Auth sends with Supabase's built-in mailer "
-                "(team addresses only, a few mails an hour)",
-                hints.supabase_smtp_off(),
-            )
-        smtp = project.smtp
-        wanted = {
-            "smtp_host": smtp.host,
-            "smtp_port": None if smtp.port is None else str(smtp.port),
-            "smtp_user": smtp.user,
-            "smtp_admin_email": smtp.admin_email,
-            "smtp_sender_name": smtp.sender_name,
+        return {
+            project.ref: [
+                smtp_rows[project.ref],
+                supabase_rows.mail_row(project, address, mails.get(project.ref)),
+            ]
+            for project, _outcome in projects
         }
-        differs = []
-        for name, want in wanted.items():
-            have = live.get(name)
-            have = None if have is None else str(have)
-            if want is not None and (have or "").lower() != want.lower():
-                differs.append(f"{name} is {have!r}, karto.yaml says {want!r}")
-        if differs:
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                "Supabase's SMTP settings differ: " + "; ".join(differs),
-                hints.supabase_differs(),
-            )
-        if live.get("hook_send_email_enabled"):
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                "the Send Email hook is on: Auth does not use SMTP",
-                hints.send_hook_on(),
-            )
-        settings = (
-            f"custom SMTP on, {smtp.host}:{smtp.port} as {smtp.user}, from {smtp.admin_email}"
-        )
-        digest = live.get("smtp_pass")
-        if not digest or digest == "****":
-            if not digest:
-                return Row(
-                    "supabase_smtp",
-                    subject,
-                    "fail",
-                    read.ms,
-                    f"{settings}, but no SMTP password is set",
-                    hints.supabase_stale_password(),
-                )
-        ref_text = smtp.password.text if smtp.password is not None else "karto.yaml"
-        if smtp.password is None or smtp.password.is_generated:
-            return Row(
-                "supabase_smtp",
-                subject,
-                "pass",
-                read.ms,
-                f"{settings}; a password is set (generated by karto-smtp: Supabase shows only "
-                "its digest and the plaintext was never kept, so it cannot be compared; "
-                "--via-supabase tests it)",
-            )
-        if outcome.password is None:
-            return Row(
-                "supabase_smtp",
-                subject,
-                "warn",
-                read.ms,
-                f"{settings}; password not compared: {outcome.password_error}",
-                hints.password_unresolved(),
-            )
-        if digest == "****":
-            return Row(
-                "supabase_smtp",
-                subject,
-                "warn",
-                read.ms,
-                f"{settings}; Supabase masks the password, so it cannot be compared",
-                None,
-            )
-        matches = hmac.compare_digest(
-            password_digest(project.ref, outcome.password.reveal()), str(digest)
-        )
-        if matches and outcome.auth == "rejected":
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                f"{settings}; Supabase holds the password of {ref_text}, which SMTP2GO rejected "
-                "(see auth): its mail fails too",
-                hints.supabase_same_rejected_password(ref_text),
-            )
-        if matches:
-            return Row(
-                "supabase_smtp",
-                subject,
-                "pass",
-                read.ms,
-                f"{settings}; password matches {ref_text} (HMAC digest)",
-            )
-        if outcome.auth == "accepted":
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                f"Supabase holds a stale password: it differs from {ref_text}, which SMTP2GO "
-                "just accepted (changed in SMTP2GO, or in karto.yaml, since the last apply?)",
-                hints.supabase_stale_password(),
-            )
-        if outcome.auth == "rejected":
-            return Row(
-                "supabase_smtp",
-                subject,
-                "fail",
-                read.ms,
-                f"Supabase holds a password other than {ref_text}, and SMTP2GO rejected "
-                f"{ref_text} (see auth): Supabase's may be the current one",
-                hints.supabase_wrong_password(ref_text),
-            )
-        return Row(
-            "supabase_smtp",
-            subject,
-            "fail",
-            read.ms,
-            f"Supabase holds a password other than {ref_text}",
-            hints.supabase_stale_password(),
-        )
-
-    def _supabase_mail_row(
-        self, project: ProjectTarget, mails: Mapping[str, OtpResult | str]
-    ) -> Row:
-        subject = project.label
-        address = self.options.via_supabase
-        if address is None:
-            return Row(
-                "supabase_mail",
-                subject,
-                "skip",
-                None,
-                "not asked: --via-supabase ADDRESS has Supabase Auth send a real mail",
-            )
-        result = mails.get(project.ref)
-        if result is None:
-            return Row(
-                "supabase_mail",
-                subject,
-                "skip",
-                None,
-                "skipped: custom SMTP is off, so Auth would not use the relay",
-            )
-        if isinstance(result, str):
-            return Row(
-                "supabase_mail",
-                subject,
-                "fail",
-                None,
-                result,
-                "set SUPABASE_ANON_KEY to the project's anon key",
-            )
-        if result.status is None:
-            return Row(
-                "supabase_mail",
-                subject,
-                "fail",
-                result.ms,
-                result.message,
-                "check SUPABASE_PROJECT_URL (the project URL, {ref} replaced)",
-            )
-        said = f"Auth answered {result.status}: {result.message}"
-        if 200 <= result.status < 300:
-            smtp = project.smtp
-            return Row(
-                "supabase_mail",
-                subject,
-                "pass",
-                result.ms,
-                f"{said}; it sent a sign-up or magic-link mail to {address} through "
-                f"{smtp.host}:{smtp.port}: look for it from {smtp.admin_email}",
-            )
-        return Row(
-            "supabase_mail",
-            subject,
-            "fail",
-            result.ms,
-            said,
-            hints.supabase_mail_failed(result.status),
-        )
-
-
-def _generated(relay: RelayTarget) -> bool:
-    return relay.password is not None and relay.password.is_generated

@@ -8,7 +8,6 @@ its plaintext was handed to both services and never kept.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from karto_smtp.check import hints
@@ -67,15 +66,21 @@ def smtp_row(
             differs.append(f"{name} is {have!r}, karto.yaml says {want!r}")
     if differs:
         return row(
-            "fail", "Supabase's SMTP settings differ: " + "; ".join(differs), hints.supabase_differs()
+            "fail",
+            "Supabase's SMTP settings differ: " + "; ".join(differs),
+            hints.supabase_differs(),
         )
     if live.get("hook_send_email_enabled"):
-        return row("fail", "the Send Email hook is on: Auth does not use SMTP", hints.send_hook_on())
+        return row(
+            "fail", "the Send Email hook is on: Auth does not use SMTP", hints.send_hook_on()
+        )
 
     settings = f"custom SMTP on, {smtp.host}:{smtp.port} as {smtp.user}, from {smtp.admin_email}"
     digest = live.get("smtp_pass")
     if not digest:
-        return row("fail", f"{settings}, but no SMTP password is set", hints.supabase_stale_password())
+        return row(
+            "fail", f"{settings}, but no SMTP password is set", hints.supabase_stale_password()
+        )
     if smtp.password is None or smtp.password.is_generated:
         return row(
             "pass",
@@ -86,7 +91,9 @@ def smtp_row(
     source = smtp.password.text
     if password is None:
         return row(
-            "warn", f"{settings}; password not compared: {password_error}", hints.password_unresolved()
+            "warn",
+            f"{settings}; password not compared: {password_error}",
+            hints.password_unresolved(),
         )
     if digest == _MASKED:
         return row("warn", f"{settings}; Supabase masks the password, so it cannot be compared")
@@ -124,9 +131,7 @@ def skipped_smtp_row(project: ProjectTarget, why: str) -> Row:
     return Row.skipped("supabase_smtp", project.label, f"not checked: {why}")
 
 
-def mail_row(
-    project: ProjectTarget, address: str | None, result: OtpResult | str | None
-) -> Row:
+def mail_row(project: ProjectTarget, address: str | None, result: OtpResult | str | None) -> Row:
     """`result`: Auth's answer, why no request was made (str), or None (custom SMTP off)."""
     subject = project.label
     if address is None:
@@ -159,4 +164,3 @@ def mail_row(
     return Row(
         "supabase_mail", subject, "fail", result.ms, said, hints.supabase_mail_failed(result.status)
     )
-

@@ -395,8 +395,12 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> HttpServer:
+        # A short poll interval keeps shutdown (and so each test's teardown) quick.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{self.app.service}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.app.service}",
+            daemon=True,
         )
         self._thread.start()
         return self
