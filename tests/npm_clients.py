@@ -13,7 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-CACHE = Path(os.environ.get("KARTO_TEST_CACHE", Path.home() / ".cache" / "karto-smtp-tests")) / "npm"
+CACHE = (
+    Path(os.environ.get("KARTO_TEST_CACHE", Path.home() / ".cache" / "karto-smtp-tests")) / "npm"
+)
 
 
 class NpmUnavailable(Exception):
@@ -42,6 +44,8 @@ def npm_install(*specs: str, timeout: float = 300) -> Path:
     except subprocess.TimeoutExpired as exc:
         raise NpmUnavailable(f"npm install {' '.join(specs)} timed out after {timeout}s") from exc
     if result.returncode != 0:
-        raise NpmUnavailable(f"npm install {' '.join(specs)} failed: {result.stderr.strip()[-500:]}")
+        raise NpmUnavailable(
+            f"npm install {' '.join(specs)} failed: {result.stderr.strip()[-500:]}"
+        )
     marker.write_text("ok\n")
     return folder

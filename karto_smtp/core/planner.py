@@ -168,7 +168,10 @@ def apply_password_rules(
         else:
             if user_sets_password:
                 _set_password(
-                    change, SENSITIVE, f"receives the password of SMTP2GO user {user.key}", had_value
+                    change,
+                    SENSITIVE,
+                    f"receives the password of SMTP2GO user {user.key}",
+                    had_value,
                 )
             pass_changes = any(f.field == "smtp_pass" for f in change.fields)
             if pass_changes and user_change is not None and user_change.action is not Action.CREATE:

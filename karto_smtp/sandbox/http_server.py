@@ -13,6 +13,7 @@ Admin routes live under `/_sandbox/` on every app:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -333,10 +334,8 @@ def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
                 response = app.dispatch(request)
             except _Drop:
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             if not request.path.startswith("/_sandbox/"):
                 app.after_request(request, response)

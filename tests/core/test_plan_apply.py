@@ -265,10 +265,7 @@ def test_known_password_compared_through_the_hmac(live, capsys, tmp_path, monkey
     assert "      ~ email_password = (sensitive value) -> (sensitive value)\n" in plan.stdout
     assert "a-new-password" not in plan.stdout + plan.stderr
     assert run_cli(capsys, "apply", "--auto-approve", "-c", str(path)).exit_code == 0
-    assert (
-        live.password_of("karto")
-        == "a-new-password-from-the-vault-77"
-    )
+    assert live.password_of("karto") == "a-new-password-from-the-vault-77"
     assert live.auth_config()["smtp_pass"] == digest(REF, "a-new-password-from-the-vault-77")
 
 
