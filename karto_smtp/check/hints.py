@@ -70,13 +70,16 @@ def auth_failed(user: str, password_ref: str, whitespace: bool, declared_user: b
             f"user's username ({SMTP_USERS_PAGE}), not your account email or a sender address; "
             "declare that username"
         )
-    causes = (
-        "an email address used as the SMTP user instead of the SMTP2GO username, or whitespace "
-        f"pasted into / a truncated copy of the password in {password_ref}"
-    )
     if whitespace:
-        causes = f"the password in {password_ref} starts or ends with whitespace; " + causes
-    fix = f"535 means a wrong SMTP user or password. The usual causes: {causes}."
+        return (
+            f"the password in {password_ref} starts or ends with whitespace (a paste accident?): "
+            "remove it; SMTP2GO compares passwords byte for byte"
+        )
+    fix = (
+        "535 means a wrong SMTP user or password. The usual causes: an email address used as "
+        "the SMTP user instead of the SMTP2GO username, or whitespace pasted into / a truncated "
+        f"copy of the password in {password_ref}."
+    )
     if declared_user:
         fix += (
             f" If {password_ref} is right, {ROTATE.format(user=user)} sets it on SMTP2GO (and "

@@ -139,8 +139,8 @@ class Checker:
                 )
                 self._skip_rest(relay, outcome, "no TLS connection")
                 return outcome
-            via = "" if session.port == relay.port else f" (on port {session.port})"
-            outcome.rows.append(Row("tls", relay.label, "pass", elapsed_ms(start), tls + via))
+            via = "" if session.port == relay.port else f"on port {session.port}: "
+            outcome.rows.append(Row("tls", relay.label, "pass", elapsed_ms(start), via + tls))
             authed = self._auth(relay, session, outcome)
             for project in relay.projects:
                 outcome.project_rows[project.ref] = self._project_smtp(

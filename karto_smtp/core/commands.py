@@ -10,11 +10,14 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
+from karto_smtp.cli_options import config_option
 from karto_smtp.errors import KartoError
 
 FORMATS = ("text", "json", "markdown")
@@ -54,29 +57,30 @@ def _render(plan: Any, fmt: str) -> str:
     return render_text(plan, colour=color_enabled())
 
 
-async def _make_plan(loaded: Any, targets: list[str], rotate: list[str]) -> tuple[Any, Any]:
+@asynccontextmanager
+async def _planning(
+    loaded: Any, targets: list[str], rotate: list[str]
+) -> AsyncIterator[tuple[Any, Any]]:
+    """Plan against live state; the services stay open for an apply of that same plan."""
     from karto_smtp.core.desired import build_desired
     from karto_smtp.core.planner import make_plan, select_targets
     from karto_smtp.core.services import open_services
 
-    environ = os.environ
-    desired = select_targets(build_desired(loaded, environ), targets)
-    services = open_services(loaded, environ, desired)
+    desired = select_targets(build_desired(loaded, os.environ), targets)
+    services = open_services(loaded, os.environ, desired)
     try:
-        result = await make_plan(loaded, desired, services.providers, targets, rotate)
+        yield await make_plan(loaded, desired, services.providers, targets, rotate), services
     finally:
         await services.aclose()
-    return result, services.counter
+
+
+async def _make_plan(loaded: Any, targets: list[str], rotate: list[str]) -> Any:
+    async with _planning(loaded, targets, rotate) as (result, _):
+        return result
 
 
 @click.command()
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="karto.yaml to read (default: $KARTO_CONFIG or ./karto.yaml).",
-)
+@config_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none."
 )
@@ -112,7 +116,7 @@ def plan(
     """Show what apply would change, read from the live services."""
     loaded = _load(config_path)
     _progress("Reading live state from SMTP2GO and Supabase...")
-    result, counter = asyncio.run(_make_plan(loaded, list(targets), list(rotate)))
+    result = asyncio.run(_make_plan(loaded, list(targets), list(rotate)))
     click.echo(_render(result.plan, fmt), nl=False)
     if out is not None:
         from karto_smtp.core.planfile import write_plan
@@ -192,13 +196,7 @@ def _report(result: Any, fmt: str) -> None:
 
 @click.command()
 @click.argument("planfile", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="karto.yaml to read (default: $KARTO_CONFIG or ./karto.yaml).",
-)
+@config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option(
     "--target",
@@ -255,37 +253,30 @@ def apply(
 async def _plan_and_apply(
     loaded: Any, targets: list[str], rotate: list[str], auto_approve: bool, fmt: str
 ) -> Any:
-    from karto_smtp.core.desired import build_desired
     from karto_smtp.core.executor import execute
-    from karto_smtp.core.planner import make_plan, select_targets
-    from karto_smtp.core.services import open_services
 
-    environ = os.environ
-    desired = select_targets(build_desired(loaded, environ), targets)
-    services = open_services(loaded, environ, desired)
-    try:
-        planned = await make_plan(loaded, desired, services.providers, targets, rotate)
-        plan_text = _render(planned.plan, "text")
-        click.echo(plan_text, nl=False, err=fmt == "json")
+    async with _planning(loaded, targets, rotate) as (planned, services):
+        click.echo(_render(planned.plan, "text"), nl=False, err=fmt == "json")
         if not planned.plan.summary.has_changes:
             return None
         if not auto_approve:
-            if not _stdin_is_terminal():
-                raise KartoError(
-                    "apply needs approval: run it in a terminal and answer yes, "
-                    "or pass --auto-approve"
-                )
-            answer = click.prompt(
-                "\nDo you want to perform these actions?\n"
-                "  Only 'yes' will be accepted to approve.\n\n  Enter a value",
-                default="",
-                show_default=False,
-                err=True,
-            )
-            if answer.strip() != "yes":
-                raise KartoError("Apply cancelled.")
+            _ask_approval()
         result = await execute(planned.plan, planned.desired, services.providers, _progress)
-    finally:
-        await services.aclose()
-    result.calls = services.counter.total
-    return result
+        result.calls = services.counter.total
+        return result
+
+
+def _ask_approval() -> None:
+    if not _stdin_is_terminal():
+        raise KartoError(
+            "apply needs approval: run it in a terminal and answer yes, or pass --auto-approve"
+        )
+    answer = click.prompt(
+        "\nDo you want to perform these actions?\n"
+        "  Only 'yes' will be accepted to approve.\n\n  Enter a value",
+        default="",
+        show_default=False,
+        err=True,
+    )
+    if answer.strip() != "yes":
+        raise KartoError("Apply cancelled.")

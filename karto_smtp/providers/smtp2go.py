@@ -134,9 +134,6 @@ class Smtp2goProvider(Provider):
         # SMTP2GO passwords are write-only: what `view` says of them is never trusted.
         return SecretState.UNKNOWABLE
 
-    def fingerprint_view(self, live: dict[str, Any]) -> dict[str, Any]:
-        return live
-
     def requests_for(
         self, change: Change, desired: Desired, live: dict[str, Any] | None
     ) -> list[Request]:

@@ -64,9 +64,6 @@ class SupabaseProvider(Provider):
             else SecretState.DIFFERS
         )
 
-    def fingerprint_view(self, live: dict[str, Any]) -> dict[str, Any]:
-        return live
-
     def requests_for(
         self, change: Change, desired: Desired, live: dict[str, Any] | None
     ) -> list[Request]:
