@@ -121,7 +121,6 @@ async def _send_all(
     environ: Mapping[str, str],
     timeout: float,
 ) -> dict[str, OtpResult | str]:
-    # One at a time: each is a real mail, and a project's Auth rate limits are per project.
     client = SupabaseClient(api_url, token) if token else None
     mails: dict[str, OtpResult | str] = {}
     try:

@@ -459,3 +459,34 @@ def test_password_env_unset_is_a_red_row(live: Live, monkeypatch: pytest.MonkeyP
     assert auth["status"] == "fail"
     assert auth["detail"].endswith(f"environment variable {PASSWORD_ENV} is not set")
     assert PASSWORD not in result.stdout
+
+
+def test_whitespace_pasted_into_the_password(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = live.config(relay_config())
+    live.apply(config)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD + "\n")
+
+    result = live.check(config)
+
+    auth = result.rows()[("auth", RELAY)]
+    assert auth["detail"] == "Authentication failed: 535 Incorrect authentication data"
+    assert auth["fix"] == (
+        f"the password in env({PASSWORD_ENV}) starts or ends with whitespace (a paste "
+        "accident?): remove it; SMTP2GO compares passwords byte for byte"
+    )
+
+
+def test_sandboxed_user_is_a_warning(live: Live) -> None:
+    config = live.config(relay_config(status="sandbox"))
+    live.apply(config)
+    live.verify_sender()
+
+    result = live.check(config)
+
+    assert result.exit_code == 1
+    auth = result.rows()[("auth", RELAY)]
+    assert auth["status"] == "warn"
+    assert auth["fix"] == (
+        "karto has status: sandbox: SMTP2GO accepts its mail and never delivers it; set "
+        "status: allowed and run `karto-smtp apply`"
+    )
