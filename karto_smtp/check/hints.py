@@ -126,6 +126,18 @@ def sender_unverified(address: str, declared: bool) -> str:
     )
 
 
+def smtp_refused(code: int) -> str:
+    if 400 <= code < 500:
+        return (
+            "a temporary refusal: run check again; if it persists, see SMTP2GO: Reports > Activity"
+        )
+    return "the relay refused it for the reason in its reply; SMTP2GO: Reports > Activity has more"
+
+
+def session_broken() -> str:
+    return "the relay dropped the session: run check again, with a larger --timeout if it timed out"
+
+
 # -- Supabase ----------------------------------------------------------------------------
 def supabase_smtp_off() -> str:
     return f"{APPLY} turns custom SMTP on with karto.yaml's settings"
@@ -133,6 +145,13 @@ def supabase_smtp_off() -> str:
 
 def supabase_differs() -> str:
     return f"{APPLY} sets karto.yaml's values (`karto-smtp plan` shows the change first)"
+
+
+def supabase_password_masked() -> str:
+    return (
+        "this API version masks smtp_pass, so only --via-supabase can test the password "
+        "Supabase holds"
+    )
 
 
 def supabase_stale_password() -> str:

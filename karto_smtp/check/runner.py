@@ -312,12 +312,14 @@ class Checker:
             code, reply = session.try_sender(sender)
         except ProbeError as exc:
             return [
-                Row("sender", subject, "fail", elapsed_ms(start), exc.detail),
+                Row(
+                    "sender", subject, "fail", elapsed_ms(start), exc.detail, hints.session_broken()
+                ),
                 self._send_skip(subject, "the SMTP session broke"),
             ]
         ms = elapsed_ms(start)
         if code != 250:
-            fix = self._sender_fix(sender) if code == 550 else None
+            fix = self._sender_fix(sender) if code == 550 else hints.smtp_refused(code)
             detail = f"MAIL FROM:<{sender}>: {code} {reply}"
             return [
                 Row("sender", subject, "fail", ms, detail, fix),
@@ -361,12 +363,13 @@ class Checker:
         try:
             code, reply = session.send(message, sender, recipient)
         except ProbeError as exc:
-            return Row("send", project.label, "fail", elapsed_ms(start), exc.detail)
+            ms = elapsed_ms(start)
+            return Row("send", project.label, "fail", ms, exc.detail, hints.session_broken())
         ms = elapsed_ms(start)
         what = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
         if code == 250:
             return Row("send", project.label, "pass", ms, f"sent {what}: {code} {reply}")
-        fix = self._sender_fix(sender) if code == 550 else None
+        fix = self._sender_fix(sender) if code == 550 else hints.smtp_refused(code)
         return Row("send", project.label, "fail", ms, f"not sent {what}: {code} {reply}", fix)
 
     def _skip_rest(self, relay: RelayTarget, outcome: RelayOutcome, why: str) -> None:

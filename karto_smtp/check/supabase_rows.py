@@ -96,7 +96,11 @@ def smtp_row(
             hints.password_unresolved(),
         )
     if digest == _MASKED:
-        return row("warn", f"{settings}; Supabase masks the password, so it cannot be compared")
+        return row(
+            "warn",
+            f"{settings}; Supabase masks the password, so it cannot be compared",
+            hints.supabase_password_masked(),
+        )
 
     expected = password_digest(project.ref, password.reveal())
     if hmac.compare_digest(expected, str(digest)):

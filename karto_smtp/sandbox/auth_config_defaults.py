@@ -594,6 +594,17 @@ UPDATE_FIELD_RULES: dict[str, dict[str, Any]] = {
     "custom_oauth_enabled": {"type": "boolean", "nullable": False},
 }
 
+# Keys the live API has gained since the saved spec (2026-05-22). The Supabase CLI 3.x
+# checks responses against its own newer contract and fails without them.
+NEWER_THAN_SPEC_DEFAULTS: dict[str, Any] = {
+    "security_update_password_require_current_password": False,
+}
+NEWER_THAN_SPEC_RULES: dict[str, dict[str, Any]] = {
+    "security_update_password_require_current_password": {"type": "boolean", "nullable": True},
+}
+AUTH_CONFIG_DEFAULTS.update(NEWER_THAN_SPEC_DEFAULTS)
+UPDATE_FIELD_RULES.update(NEWER_THAN_SPEC_RULES)
+
 # `AuthConfigResponse` keys the spec declares non-nullable: a PATCH that nulls one of these
 # (allowed by some update rules) resets it to its default instead.
 RESPONSE_NOT_NULLABLE: frozenset[str] = frozenset(

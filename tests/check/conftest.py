@@ -74,7 +74,11 @@ class Live:
         return CliResult(code, out.out, out.err)
 
     def check(self, config: Path, *args: str) -> CliResult:
-        return self.cli("check", "-c", str(config), "--format", "json", *args)
+        result = self.cli("check", "-c", str(config), "--format", "json", *args)
+        for row in result.json()["rows"]:
+            # Every red or yellow row says what to do; no other row does.
+            assert bool(row["fix"]) == (row["status"] in ("fail", "warn")), row
+        return result
 
     def apply(self, config: Path) -> None:
         result = self.cli("apply", "--auto-approve", "-c", str(config))

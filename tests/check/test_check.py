@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from karto_smtp.relay_map import RELAY_MAP_ENV, RelayMap
+from karto_smtp.relay_map import CA_FILE_ENV, RELAY_MAP_ENV, RelayMap
 from tests.check.conftest import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -490,3 +490,43 @@ def test_sandboxed_user_is_a_warning(live: Live) -> None:
         "karto has status: sandbox: SMTP2GO accepts its mail and never delivers it; set "
         "status: allowed and run `karto-smtp apply`"
     )
+
+
+def test_certificate_is_verified_without_the_sandbox_ca(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = live.config(relay_config())
+    live.apply(config)
+    monkeypatch.delenv(CA_FILE_ENV)
+
+    result = live.check(config)
+
+    tls = result.rows()[("tls", RELAY)]
+    assert tls["status"] == "fail"
+    assert tls["detail"].startswith("certificate not trusted for mail.smtp2go.com: ")
+    assert tls["fix"] == (
+        "the certificate does not verify for mail.smtp2go.com: check the host name "
+        "(mail.smtp2go.com, mail-us/-eu/-eu2/-au.smtp2go.com); behind a TLS-inspecting proxy, "
+        "put its CA in KARTO_SMTP_CA_FILE"
+    )
+    assert result.rows()[("auth", RELAY)]["detail"] == "skipped: no TLS connection"
+
+
+def test_certificate_is_checked_against_the_declared_host_name(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The relay map sends another host to the sandbox relay, whose certificate does not
+    # name it: the check must fail even though the CA is trusted.
+    config = live.config(explicit_config(user="karto", host="relay.example.net"))
+    entries = dict(live.sandbox.relay_map.items())
+    entries[("relay.example.net", 587)] = entries[("mail.smtp2go.com", 587)]
+    monkeypatch.setenv(RELAY_MAP_ENV, RelayMap(entries).to_env())
+
+    result = live.check(config)
+
+    relay = "karto @ relay.example.net:587"
+    assert result.rows()[("reach", relay)]["status"] == "pass"
+    tls = result.rows()[("tls", relay)]
+    assert tls["status"] == "fail"
+    assert tls["detail"].startswith("certificate not trusted for relay.example.net: ")
+    assert "Hostname mismatch" in tls["detail"]
