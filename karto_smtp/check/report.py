@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+import click
+
 Status = Literal["pass", "fail", "skip", "warn"]
 Link = Literal["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
 
@@ -77,8 +79,6 @@ def _ms(row: Row) -> str:
 
 def render_text(rows: list[Row], colour: bool = False) -> str:
     """A plain table; colour only changes the status word (callers decide TTY / NO_COLOR)."""
-    import click
-
     if not rows:
         return "Nothing to check: karto.yaml declares no SMTP user and no project using one.\n"
     header = ("STATUS", "LINK", "SUBJECT", "MS", "DETAIL")

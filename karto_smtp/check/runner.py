@@ -29,7 +29,7 @@ from karto_smtp.relay_map import RelayMap, ca_file_from_env, client_ssl_context
 
 if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
-    from karto_smtp.check.supabase_probe import OtpResult
+    from karto_smtp.check.supabase_probe import AuthConfigRead, OtpResult
     from karto_smtp.config.load import LoadedConfig
     from karto_smtp.secrets import Secret
 
@@ -56,6 +56,10 @@ class RelayOutcome:
     auth: AuthOutcome = "untested"
     password: Secret | None = None
     password_error: str | None = None
+
+
+def _smtp_maybe_on(read: AuthConfigRead | None) -> bool:
+    return read is None or read.config is None or bool(read.config.get("smtp_host"))
 
 
 def _generated(relay: RelayTarget) -> bool:
@@ -417,11 +421,7 @@ class Checker:
                 )
         # A project whose custom SMTP is off would mail through Supabase's own mailer,
         # which tests nothing of the relay.
-        mail_refs = [
-            ref
-            for ref in refs
-            if ref not in reads or reads[ref].config is None or reads[ref].config.get("smtp_host")
-        ]
+        mail_refs = [ref for ref in refs if _smtp_maybe_on(reads.get(ref))]
         address = self.options.via_supabase
         mails: dict[str, OtpResult | str] = {}
         if address is not None and mail_refs:

@@ -207,14 +207,20 @@ class SmtpSession:
         if not offered:
             raise ProbeError("no_auth", "the server offers no AUTH after TLS")
         if "CRAM-MD5" in offered:
-            mechanism, method = "CRAM-MD5", smtp.auth_cram_md5
+            mechanism = "CRAM-MD5"
         elif "LOGIN" in offered and "PLAIN" not in offered:
-            mechanism, method = "LOGIN", smtp.auth_login
+            mechanism = "LOGIN"
         else:
-            mechanism, method = "PLAIN", smtp.auth_plain
+            mechanism = "PLAIN"
+        # typeshed types these methods as overloads that `auth()`'s protocol does not accept.
+        methods: dict[str, Any] = {
+            "CRAM-MD5": smtp.auth_cram_md5,
+            "LOGIN": smtp.auth_login,
+            "PLAIN": smtp.auth_plain,
+        }
         smtp.user, smtp.password = user, password
         try:
-            code, reply = smtp.auth(mechanism, method)
+            code, reply = smtp.auth(mechanism, methods[mechanism])
         except smtplib.SMTPAuthenticationError as exc:
             text = _reply_text(exc.smtp_error)
             kind = "blocked" if "blocked" in text.lower() else "rejected"
