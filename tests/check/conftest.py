@@ -56,6 +56,10 @@ class Live:
             headers={"Authorization": f"Bearer {self.env['SUPABASE_ACCESS_TOKEN']}"},
         )
 
+    def close(self) -> None:
+        for client in (self.smtp2go, self.admin, self.supabase):
+            client.close()
+
     def config(self, body: str) -> Path:
         path = self.folder / "karto.yaml"
         path.write_text(body)
@@ -130,6 +134,7 @@ def live(
     view = Live(sandbox, capsys, tmp_path)
     view.supabase.post("/_sandbox/projects", json={"ref": REF, "name": PROJECT}).raise_for_status()
     yield view
+    view.close()
 
 
 def relay_config(
