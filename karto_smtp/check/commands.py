@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from karto_smtp.cli_options import config_option
 from karto_smtp.errors import KartoError
 
 # The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.
@@ -30,13 +31,7 @@ def _address(option: str, value: str | None) -> str | None:
 
 
 @click.command()
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="karto.yaml to read (default: $KARTO_CONFIG or ./karto.yaml).",
-)
+@config_option
 @click.option(
     "--target",
     "targets",
