@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
+from karto_smtp.mailer_auth import authenticate, supabase_auth_mechanism
 from karto_smtp.relay_map import RelayMap
 
 STARTTLS_PORTS = (25, 2525, 8025, 587, 80)
@@ -206,29 +207,15 @@ class SmtpSession:
         offered = self.mechanisms()
         if not offered:
             raise ProbeError("no_auth", "the server offers no AUTH after TLS")
-        if "CRAM-MD5" in offered:
-            mechanism = "CRAM-MD5"
-        elif "LOGIN" in offered and "PLAIN" not in offered:
-            mechanism = "LOGIN"
-        else:
-            mechanism = "PLAIN"
-        # typeshed types these methods as overloads that `auth()`'s protocol does not accept.
-        methods: dict[str, Any] = {
-            "CRAM-MD5": smtp.auth_cram_md5,
-            "LOGIN": smtp.auth_login,
-            "PLAIN": smtp.auth_plain,
-        }
-        smtp.user, smtp.password = user, password
+        mechanism = supabase_auth_mechanism(offered)
         try:
-            code, reply = smtp.auth(mechanism, methods[mechanism])
+            code, reply = authenticate(smtp, mechanism, user, password)
         except smtplib.SMTPAuthenticationError as exc:
             text = _reply_text(exc.smtp_error)
             kind = "blocked" if "blocked" in text.lower() else "rejected"
             raise ProbeError(kind, f"{exc.smtp_code} {text}", exc.smtp_code) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise _io_failure(exc, "AUTH") from None
-        finally:
-            smtp.password = ""
         return f"{mechanism} as {user}: {code} {_reply_text(reply)}"
 
     def try_sender(self, address: str) -> tuple[int, str]:

@@ -54,6 +54,7 @@ from fnmatch import fnmatch
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
+from karto_smtp.mailer_auth import authenticate, supabase_auth_mechanism
 from karto_smtp.sandbox.http_server import HttpApp, Request, RequestLog, Response
 from karto_smtp.sandbox.supabase_api import (
     SupabaseAccount,
@@ -509,21 +510,10 @@ class SupabaseAuthApp(HttpApp):
         client: smtplib.SMTP, host: str, encrypted: bool, user: str, password: str
     ) -> None:
         offered = client.esmtp_features.get("auth", "").upper().split()
-        if "CRAM-MD5" in offered:
-            mechanism = "CRAM-MD5"
-        elif "LOGIN" in offered and "PLAIN" not in offered:
-            mechanism = "LOGIN"
-        else:
-            mechanism = "PLAIN"
+        mechanism = supabase_auth_mechanism(offered)
         if mechanism == "PLAIN" and not encrypted and host not in _LOCAL_HOSTS:
             raise _SendFailed("unencrypted connection")
-        client.user, client.password = user, password
-        handler = {
-            "CRAM-MD5": client.auth_cram_md5,
-            "LOGIN": client.auth_login,
-            "PLAIN": client.auth_plain,
-        }[mechanism]
-        client.auth(mechanism, handler)
+        authenticate(client, mechanism, user, password)
 
     # -- the link in the mail ---------------------------------------------------------------
     def _verify(self, request: Request) -> Response:

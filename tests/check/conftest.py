@@ -3,17 +3,15 @@ karto.yaml files written to tmp_path, and the CLI run in-process."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from karto_smtp.cli import main
 from karto_smtp.sandbox.sandbox import Sandbox
+from tests import cli_runner
 
 REF = "kartocheckprojectabc"
 PROJECT = "karto-check"
@@ -24,15 +22,7 @@ PASSWORD = "Kp9-xR2mQ7vL4sW8zT3n"
 OTHER_PASSWORD = "Zq4-Hn8wB2tY6cM1pR5k"
 
 
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
+class CliResult(cli_runner.CliResult):
     def rows(self) -> dict[tuple[str, str], dict[str, Any]]:
         """JSON rows keyed by (link, subject)."""
         return {(r["link"], r["subject"]): r for r in self.json()["rows"]}
@@ -66,16 +56,10 @@ class Live:
         return path
 
     def cli(self, *args: str) -> CliResult:
-        self.capsys.readouterr()
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out = self.capsys.readouterr()
+        result = cli_runner.run_cli(self.capsys, *args)
         for secret in (PASSWORD, OTHER_PASSWORD):
-            assert secret not in out.out and secret not in out.err, "a password was printed"
-        return CliResult(code, out.out, out.err)
+            assert secret not in result.stdout + result.stderr, "a password was printed"
+        return CliResult(result.exit_code, result.stdout, result.stderr)
 
     def check(self, config: Path, *args: str) -> CliResult:
         result = self.cli("check", "-c", str(config), "--format", "json", *args)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.core.helpers import BASIC_CONFIG, OTHER_REF, REF, digest, run_cli, write_config
+from tests.cli_runner import run_cli
+from tests.core.helpers import BASIC_CONFIG, OTHER_REF, REF, digest, write_config
 
 FIRST_PLAN = f"""\
 Resource actions are indicated with the following symbols:
