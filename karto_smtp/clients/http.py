@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -30,20 +29,6 @@ def _backoff_base() -> float:
     return float(os.environ.get("KARTO_HTTP_BACKOFF", "0.5"))
 
 
-@dataclass
-class CallCounter:
-    """Counts requests per service and operation, for benchmarks and the --stats output."""
-
-    calls: dict[str, int] = field(default_factory=dict)
-
-    def add(self, service: str) -> None:
-        self.calls[service] = self.calls.get(service, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
 class ServiceClient:
     """Base of the per-service clients: one connection pool, errors as `ApiError`."""
 
@@ -53,10 +38,8 @@ class ServiceClient:
         self,
         base_url: str,
         headers: dict[str, str],
-        counter: CallCounter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.counter = counter or CallCounter()
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **headers},
@@ -104,7 +87,6 @@ class ServiceClient:
         last_status: int | None = None
         for attempt in range(MAX_ATTEMPTS):
             try:
-                self.counter.add(self.service)
                 response = await self._client.request(
                     method, path.lstrip("/"), json=json_body if json_body is not None else None
                 )

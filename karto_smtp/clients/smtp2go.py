@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from karto_smtp.clients.http import CallCounter, ServiceClient
+from karto_smtp.clients.http import ServiceClient
 
 DEFAULT_API_URL = "https://api.smtp2go.com/v3"
 
@@ -18,13 +18,11 @@ class Smtp2goClient(ServiceClient):
         self,
         base_url: str,
         api_key: str,
-        counter: CallCounter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
             base_url,
             {"X-Smtp2go-Api-Key": api_key, "Content-Type": "application/json"},
-            counter,
             transport,
         )
 

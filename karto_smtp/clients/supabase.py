@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from karto_smtp.clients.http import CallCounter, ServiceClient
+from karto_smtp.clients.http import ServiceClient
 
 DEFAULT_API_URL = "https://api.supabase.com"
 
@@ -18,10 +18,9 @@ class SupabaseClient(ServiceClient):
         self,
         base_url: str,
         access_token: str,
-        counter: CallCounter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(base_url, {"Authorization": f"Bearer {access_token}"}, counter, transport)
+        super().__init__(base_url, {"Authorization": f"Bearer {access_token}"}, transport)
 
     async def get_auth_config(self, ref: str) -> dict[str, Any]:
         return await self.call(

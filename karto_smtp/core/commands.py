@@ -149,7 +149,6 @@ async def _apply_saved(plan_path: Path, config_path: Path | None) -> tuple[Any, 
         result = await execute(saved, desired, services.providers, _progress)
     finally:
         await services.aclose()
-    result.calls = services.counter.total
     return saved, result
 
 
@@ -261,9 +260,7 @@ async def _plan_and_apply(
             return None
         if not auto_approve:
             _ask_approval()
-        result = await execute(planned.plan, planned.desired, services.providers, _progress)
-        result.calls = services.counter.total
-        return result
+        return await execute(planned.plan, planned.desired, services.providers, _progress)
 
 
 def _ask_approval() -> None:

@@ -37,7 +37,6 @@ class ChangeResult:
 class ApplyResult:
     results: list[ChangeResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    calls: int = 0
 
     @property
     def status(self) -> str:

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from karto_smtp.clients.http import CallCounter
 from karto_smtp.core.resources import Desired
 from karto_smtp.errors import ConfigError
 from karto_smtp.providers.base import Provider
@@ -15,7 +14,6 @@ from karto_smtp.providers.base import Provider
 @dataclass
 class Services:
     providers: dict[str, Provider] = field(default_factory=dict)
-    counter: CallCounter = field(default_factory=CallCounter)
 
     async def aclose(self) -> None:
         for provider in self.providers.values():
@@ -53,7 +51,7 @@ def open_services(loaded: Any, environ: Mapping[str, str], desired: list[Desired
             loaded,
             environ,
         )
-        client = Smtp2goClient(config.smtp2go.resolved_api_url(environ), key, services.counter)
+        client = Smtp2goClient(config.smtp2go.resolved_api_url(environ), key)
         services.providers["smtp2go"] = Smtp2goProvider(client)
     if "supabase" in needed:
         from karto_smtp.clients.supabase import SupabaseClient
@@ -67,6 +65,6 @@ def open_services(loaded: Any, environ: Mapping[str, str], desired: list[Desired
             loaded,
             environ,
         )
-        client = SupabaseClient(config.supabase.resolved_api_url(environ), token, services.counter)
+        client = SupabaseClient(config.supabase.resolved_api_url(environ), token)
         services.providers["supabase"] = SupabaseProvider(client)
     return services
