@@ -6,7 +6,6 @@ one (a project receiving a user's new password), and a re-run re-plans from live
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,7 +15,7 @@ from karto_smtp.core.plan import Change, Plan
 from karto_smtp.core.resources import Desired
 from karto_smtp.errors import ApiError, KartoError
 from karto_smtp.providers.base import Provider
-from karto_smtp.secrets import Secret
+from karto_smtp.secrets import Secret, generate_password
 
 
 class Outcome(StrEnum):
@@ -48,11 +47,6 @@ class ApplyResult:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)
-
-
-def generate_password() -> str:
-    """192 random bits, URL-safe: far above SMTP2GO's 64-bit entropy floor, no whitespace."""
-    return secrets.token_urlsafe(24)
 
 
 def known_secrets(desired: Mapping[str, Desired]) -> dict[str, Secret]:
@@ -95,7 +89,7 @@ async def execute(
             continue
         progress(f"{change.address}: {_verb(change)}...")
         for secret_id in change.generates_secrets:
-            store[secret_id] = Secret(generate_password())
+            store[secret_id] = generate_password()
             generated_by[secret_id] = change.address
         try:
             for request in change.requests:

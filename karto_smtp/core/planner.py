@@ -12,7 +12,7 @@ from typing import Any
 
 from karto_smtp.core.diff import diff_resource
 from karto_smtp.core.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange, Plan
-from karto_smtp.core.resources import Desired, Ensure, address, password_secret_id
+from karto_smtp.core.resources import Desired, Ensure, address
 from karto_smtp.errors import ConfigError
 from karto_smtp.providers.base import Provider, SecretState
 from karto_smtp.providers.smtp2go import SENDER_DOMAIN, SINGLE_SENDER, SMTP_USER
@@ -130,7 +130,10 @@ def apply_password_rules(
         user_change = changes.get(user.address) if user is not None else None
         if user is not None and user_change is not None:
             change.depends_on.append(user.address)
-        had_value = (live.get(project.address) or {}).get("smtp_pass") not in (None, "", "****")
+        state = providers[project.provider].secret_state(
+            project, "smtp_pass", source, live.get(project.address) or {}
+        )
+        had_value = state is not SecretState.UNSET
         user_sets_password = user_change is not None and (
             user_change.action is Action.CREATE
             or any(f.field == "email_password" for f in user_change.fields)
@@ -145,10 +148,6 @@ def apply_password_rules(
                     had_value,
                 )
                 continue
-            live_project = live.get(project.address) or {}
-            state = providers[project.provider].secret_state(
-                project, "smtp_pass", source, live_project
-            )
             if state is SecretState.UNSET and user_change is not None:
                 reason = (
                     f"Supabase holds no password for SMTP user {user.key}, and the one karto-smtp "
@@ -183,11 +182,6 @@ def apply_password_rules(
                 )
             if pass_changes:
                 change.needs_secrets.append(source.id)
-    for change in changes.values():
-        if any(f.field == "email_password" for f in change.fields) and change.kind == SMTP_USER:
-            sid = password_secret_id(change.key)
-            if sid not in change.generates_secrets:
-                change.needs_secrets.append(sid)
 
 
 def pending_notes(item: Desired, change: Change, live: dict[str, Any] | None) -> None:
