@@ -11,8 +11,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from karto_smtp.clients.smtp2go import Smtp2goClient
 from karto_smtp.errors import ApiError
+from karto_smtp.providers.smtp2go.client import Smtp2goClient
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from karto_smtp.clients.supabase import SupabaseClient
 from karto_smtp.errors import ApiError
+from karto_smtp.providers.supabase.client import SupabaseClient
 
 PROJECT_URL_ENV = "SUPABASE_PROJECT_URL"
 ANON_KEY_ENV = "SUPABASE_ANON_KEY"

@@ -9,8 +9,8 @@ from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import Any
 
-from karto_smtp.core.plan import Change, Request
-from karto_smtp.core.resources import Desired, SecretSource
+from karto_smtp.engine.plan import Change, Request
+from karto_smtp.engine.resources import Desired, SecretSource
 
 
 class SecretState(StrEnum):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from karto_smtp.cli import color_enabled
-from karto_smtp.core.plan import Action, Change, FieldChange, Plan
-from karto_smtp.render.text import render_text
+from karto_smtp.engine.plan import Action, Change, FieldChange, Plan
+from karto_smtp.views.text import render_text
 
 
 class Terminal(io.StringIO):

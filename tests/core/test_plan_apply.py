@@ -399,7 +399,7 @@ def test_apply_without_a_terminal_refuses_and_changes_nothing(live, config, caps
 
 
 def test_apply_asks_and_only_yes_approves(live, config, capsys, monkeypatch):
-    monkeypatch.setattr("karto_smtp.core.commands._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("karto_smtp.cli.plan_apply._stdin_is_terminal", lambda: True)
     monkeypatch.setattr("click.prompt", lambda *a, **k: "y")
     result = run_cli(capsys, "apply", "-c", str(config))
     assert result.exit_code == 1

@@ -18,17 +18,17 @@ from karto_smtp.errors import KartoError
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": (
-        "karto_smtp.config.commands:validate",
+        "karto_smtp.cli.validate:validate",
         "Check karto.yaml offline: schema and lint rules.",
     ),
-    "schema": ("karto_smtp.config.commands:schema", "Print the JSON Schema of karto.yaml."),
+    "schema": ("karto_smtp.cli.validate:schema", "Print the JSON Schema of karto.yaml."),
     "plan": (
-        "karto_smtp.core.commands:plan",
+        "karto_smtp.cli.plan_apply:plan",
         "Show what apply would change, read from the live services.",
     ),
-    "apply": ("karto_smtp.core.commands:apply", "Change the live services to match karto.yaml."),
+    "apply": ("karto_smtp.cli.plan_apply:apply", "Change the live services to match karto.yaml."),
     "check": (
-        "karto_smtp.check.commands:check",
+        "karto_smtp.cli.check:check",
         "Prove that mail flows: reach, TLS, auth, sender, send.",
     ),
     "sandbox": (

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from karto_smtp.clients.http import ServiceClient
+from karto_smtp.providers.http import ServiceClient
 
 DEFAULT_API_URL = "https://api.smtp2go.com/v3"
 

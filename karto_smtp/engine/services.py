@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from karto_smtp.core.resources import Desired
+from karto_smtp.engine.resources import Desired
 from karto_smtp.errors import ConfigError
 from karto_smtp.providers.base import Provider
 
@@ -40,8 +40,8 @@ def open_services(loaded: Any, environ: Mapping[str, str], desired: list[Desired
     needed = {d.provider for d in desired}
     config = loaded.config
     if "smtp2go" in needed:
-        from karto_smtp.clients.smtp2go import Smtp2goClient
-        from karto_smtp.providers.smtp2go import Smtp2goProvider
+        from karto_smtp.providers.smtp2go.client import Smtp2goClient
+        from karto_smtp.providers.smtp2go.provider import Smtp2goProvider
 
         key = _credential(
             config.smtp2go.api_key,
@@ -54,8 +54,8 @@ def open_services(loaded: Any, environ: Mapping[str, str], desired: list[Desired
         client = Smtp2goClient(config.smtp2go.resolved_api_url(environ), key)
         services.providers["smtp2go"] = Smtp2goProvider(client)
     if "supabase" in needed:
-        from karto_smtp.clients.supabase import SupabaseClient
-        from karto_smtp.providers.supabase import SupabaseProvider
+        from karto_smtp.providers.supabase.client import SupabaseClient
+        from karto_smtp.providers.supabase.provider import SupabaseProvider
 
         token = _credential(
             config.supabase.access_token,

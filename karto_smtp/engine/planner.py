@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from karto_smtp.core.diff import diff_resource
-from karto_smtp.core.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange, Plan
-from karto_smtp.core.resources import Desired, Ensure, address
+from karto_smtp.engine.diff import diff_resource
+from karto_smtp.engine.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange, Plan
+from karto_smtp.engine.resources import Desired, Ensure, address
 from karto_smtp.errors import ConfigError
 from karto_smtp.providers.base import Provider, SecretState
-from karto_smtp.providers.smtp2go import SENDER_DOMAIN, SINGLE_SENDER, SMTP_USER
-from karto_smtp.providers.supabase import AUTH_SMTP
+from karto_smtp.providers.smtp2go.provider import SENDER_DOMAIN, SINGLE_SENDER, SMTP_USER
+from karto_smtp.providers.supabase.provider import AUTH_SMTP
 
 # Senders before the users that send as them, users before the projects that log in as them.
 KIND_ORDER = {SINGLE_SENDER: 0, SENDER_DOMAIN: 1, SMTP_USER: 2, AUTH_SMTP: 3}

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from karto_smtp.core.plan import PLAN_FORMAT_VERSION, Plan
-from karto_smtp.core.planner import fingerprint
+from karto_smtp.engine.plan import PLAN_FORMAT_VERSION, Plan
+from karto_smtp.engine.planner import fingerprint
 from karto_smtp.errors import KartoError, StalePlanError
 from karto_smtp.providers.base import Provider
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from karto_smtp.core.plan import Action, Change, FieldChange, Plan
+from karto_smtp.engine.plan import Action, Change, FieldChange, Plan
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}

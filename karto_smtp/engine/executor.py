@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from karto_smtp.core.plan import Change, Plan
-from karto_smtp.core.resources import Desired
+from karto_smtp.engine.plan import Change, Plan
+from karto_smtp.engine.resources import Desired
 from karto_smtp.errors import ApiError, KartoError
 from karto_smtp.providers.base import Provider
 from karto_smtp.secrets import Secret, generate_password

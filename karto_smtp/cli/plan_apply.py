@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from karto_smtp.cli_options import config_option
+from karto_smtp.cli.options import config_option
 from karto_smtp.errors import KartoError
 
 FORMATS = ("text", "json", "markdown")
@@ -44,15 +44,15 @@ def _load(config_path: Path | None) -> Any:
 
 def _render(plan: Any, fmt: str) -> str:
     if fmt == "json":
-        from karto_smtp.render.json_view import render_json
+        from karto_smtp.views.json import render_json
 
         return render_json(plan)
     if fmt == "markdown":
-        from karto_smtp.render.markdown import render_markdown
+        from karto_smtp.views.markdown import render_markdown
 
         return render_markdown(plan)
     from karto_smtp.cli import color_enabled
-    from karto_smtp.render.text import render_text
+    from karto_smtp.views.text import render_text
 
     return render_text(plan, colour=color_enabled())
 
@@ -62,9 +62,9 @@ async def _planning(
     loaded: Any, targets: list[str], rotate: list[str]
 ) -> AsyncIterator[tuple[Any, Any]]:
     """Plan against live state; the services stay open for an apply of that same plan."""
-    from karto_smtp.core.desired import build_desired
-    from karto_smtp.core.planner import make_plan, select_targets
-    from karto_smtp.core.services import open_services
+    from karto_smtp.engine.desired import build_desired
+    from karto_smtp.engine.planner import make_plan, select_targets
+    from karto_smtp.engine.services import open_services
 
     desired = select_targets(build_desired(loaded, os.environ), targets)
     services = open_services(loaded, os.environ, desired)
@@ -119,7 +119,7 @@ def plan(
     result = asyncio.run(_make_plan(loaded, list(targets), list(rotate)))
     click.echo(_render(result.plan, fmt), nl=False)
     if out is not None:
-        from karto_smtp.core.planfile import write_plan
+        from karto_smtp.engine.planfile import write_plan
 
         write_plan(result.plan, out)
         _progress(f"Saved the plan to {out}; apply it with `karto-smtp apply {out}`.")
@@ -128,11 +128,11 @@ def plan(
 
 
 async def _apply_saved(plan_path: Path, config_path: Path | None) -> tuple[Any, Any]:
-    from karto_smtp.core.desired import build_desired
-    from karto_smtp.core.executor import execute
-    from karto_smtp.core.planfile import check_fresh, read_plan
-    from karto_smtp.core.planner import read_live, select_targets
-    from karto_smtp.core.services import open_services
+    from karto_smtp.engine.desired import build_desired
+    from karto_smtp.engine.executor import execute
+    from karto_smtp.engine.planfile import check_fresh, read_plan
+    from karto_smtp.engine.planner import read_live, select_targets
+    from karto_smtp.engine.services import open_services
 
     saved = read_plan(plan_path)
     loaded = _load(config_path or Path(saved.config_path))
@@ -153,7 +153,7 @@ async def _apply_saved(plan_path: Path, config_path: Path | None) -> tuple[Any, 
 
 
 def _report(result: Any, fmt: str) -> None:
-    from karto_smtp.core.executor import Outcome
+    from karto_smtp.engine.executor import Outcome
 
     if fmt == "json":
         document = {
@@ -252,7 +252,7 @@ def apply(
 async def _plan_and_apply(
     loaded: Any, targets: list[str], rotate: list[str], auto_approve: bool, fmt: str
 ) -> Any:
-    from karto_smtp.core.executor import execute
+    from karto_smtp.engine.executor import execute
 
     async with _planning(loaded, targets, rotate) as (planned, services):
         click.echo(_render(planned.plan, "text"), nl=False, err=fmt == "json")

@@ -7,8 +7,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from karto_smtp.core.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange
-from karto_smtp.core.resources import Desired, Ensure
+from karto_smtp.engine.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange
+from karto_smtp.engine.resources import Desired, Ensure
 from karto_smtp.providers.base import Provider, SecretState
 
 _ROOT_KEY = re.compile(r"^root\['([^']+)'\]")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from karto_smtp.cli_options import config_option
+from karto_smtp.cli.options import config_option
 from karto_smtp.errors import KartoError
 
 # The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.

@@ -7,10 +7,10 @@ import hashlib
 import hmac
 from typing import Any
 
-from karto_smtp.clients.supabase import SupabaseClient
-from karto_smtp.core.plan import Action, Change, Request
-from karto_smtp.core.resources import Desired, SecretSource
+from karto_smtp.engine.plan import Action, Change, Request
+from karto_smtp.engine.resources import Desired, SecretSource
 from karto_smtp.providers.base import Provider, SecretState
+from karto_smtp.providers.supabase.client import SupabaseClient
 
 AUTH_SMTP = "auth_smtp"
 # Sent together whenever one of them changes: the API treats them as one block.

@@ -6,10 +6,10 @@ import asyncio
 import re
 from typing import Any
 
-from karto_smtp.clients.smtp2go import Smtp2goClient
-from karto_smtp.core.plan import Action, Change, Request
-from karto_smtp.core.resources import Desired, SecretSource
+from karto_smtp.engine.plan import Action, Change, Request
+from karto_smtp.engine.resources import Desired, SecretSource
 from karto_smtp.providers.base import Provider, SecretState
+from karto_smtp.providers.smtp2go.client import Smtp2goClient
 
 SMTP_USER = "smtp_user"
 SINGLE_SENDER = "single_sender"

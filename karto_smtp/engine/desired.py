@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from karto_smtp.core.resources import Desired, Ensure, SecretSource, address, password_secret_id
-from karto_smtp.providers.smtp2go import SENDER_DOMAIN, SINGLE_SENDER, SMTP_USER, period_seconds
-from karto_smtp.providers.supabase import AUTH_SMTP
+from karto_smtp.engine.resources import Desired, Ensure, SecretSource, address, password_secret_id
+from karto_smtp.providers.smtp2go.provider import (
+    SENDER_DOMAIN,
+    SINGLE_SENDER,
+    SMTP_USER,
+    period_seconds,
+)
+from karto_smtp.providers.supabase.provider import AUTH_SMTP
 
 if TYPE_CHECKING:
     from karto_smtp.config.load import LoadedConfig

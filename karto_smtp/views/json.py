@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from karto_smtp.core.plan import Plan
+from karto_smtp.engine.plan import Plan
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from karto_smtp.core.plan import Plan
-from karto_smtp.render.text import SYMBOLS, render_text, summary_line
+from karto_smtp.engine.plan import Plan
+from karto_smtp.views.text import SYMBOLS, render_text, summary_line
 
 
 def render_markdown(plan: Plan) -> str:
