@@ -32,7 +32,7 @@ def smtp_row(
     password_error: str | None,
     auth: AuthOutcome,
 ) -> Row:
-    from karto_smtp.providers.supabase.provider import password_digest
+    from karto_smtp.providers.supabase.fields import password_digest
 
     def row(status: Literal["pass", "fail", "warn"], detail: str, fix: str | None = None) -> Row:
         return Row("supabase_smtp", project.label, status, read.ms, detail, fix)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
+import warnings
 from typing import Any
 
 import click
@@ -23,10 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "schema": ("karto_smtp.cli.validate:schema", "Print the JSON Schema of karto.yaml."),
     "plan": (
-        "karto_smtp.cli.plan_apply:plan",
+        "karto_smtp.cli.plan:plan",
         "Show what apply would change, read from the live services.",
     ),
-    "apply": ("karto_smtp.cli.plan_apply:apply", "Change the live services to match karto.yaml."),
+    "apply": ("karto_smtp.cli.apply:apply", "Change the live services to match karto.yaml."),
     "check": (
         "karto_smtp.cli.check:check",
         "Prove that mail flows: reach, TLS, auth, sender, send.",
@@ -61,8 +63,20 @@ def cli() -> None:
     """Manage SMTP2GO users and senders and Supabase Auth SMTP settings as code."""
 
 
+class Terminated(BaseException):
+    """SIGTERM outside an apply's own handling: stop like Ctrl-C, exit 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; expected failures print one line on stderr and exit 1."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return cli.main(args=argv, prog_name="karto-smtp", standalone_mode=False)
     except KartoError as exc:
@@ -74,9 +88,12 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as exc:
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, Terminated) as stopped:
+        # Work cut short leaves coroutines unawaited; their warnings are noise now.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        interrupted = isinstance(stopped, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Terminated.", err=True)
+        sys.exit(130 if interrupted else 143)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
 

@@ -471,7 +471,7 @@ def resolve_smtp(project: ProjectConfig, config: KartoConfig) -> EffectiveSmtp |
     smtp = project.auth.smtp
     if smtp is None:
         return None
-    common = {
+    common: dict[str, Any] = {
         "admin_email": smtp.admin_email,
         "sender_name": smtp.sender_name,
         "max_frequency": smtp.max_frequency,

@@ -1,264 +1,367 @@
-"""Compute a Plan: read every service concurrently, diff, apply the password rules, order."""
+"""From desired resources and live state to one Plan, through provider hooks only.
+
+Steps: select (--target, before any call), read every service concurrently, diff each
+resource, decide each hand-off, collect notes, build the requests apply would make (with
+placeholders), order. `apply` runs the very same steps again before it writes anything.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from karto_smtp.engine.address import Address
 from karto_smtp.engine.diff import diff_resource
-from karto_smtp.engine.plan import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, FieldChange, Plan
-from karto_smtp.engine.resources import Desired, Ensure, address
+from karto_smtp.engine.handoff import (
+    ConsumerView,
+    HandoffGroup,
+    HandoffOutcome,
+    decide,
+    decode_record,
+)
+from karto_smtp.engine.order import ordered
+from karto_smtp.engine.plan import (
+    KNOWN_AFTER_APPLY,
+    SENSITIVE,
+    Action,
+    Change,
+    ConfigRef,
+    FieldChange,
+    Handoff,
+    HandoffConsumer,
+    Plan,
+    PlanOptions,
+)
+from karto_smtp.engine.provider import Held, HeldState, Live, Provider
+from karto_smtp.engine.resource import Credential, CredentialName, Ensure, Resource
 from karto_smtp.errors import ConfigError
-from karto_smtp.providers.base import Provider, SecretState
-from karto_smtp.providers.smtp2go.provider import SENDER_DOMAIN, SINGLE_SENDER, SMTP_USER
-from karto_smtp.providers.supabase.provider import AUTH_SMTP
-
-# Senders before the users that send as them, users before the projects that log in as them.
-KIND_ORDER = {SINGLE_SENDER: 0, SENDER_DOMAIN: 1, SMTP_USER: 2, AUTH_SMTP: 3}
 
 
 @dataclass
-class PlanResult:
+class DesiredState:
+    resources: list[Resource] = field(default_factory=list)
+    credentials: list[Credential] = field(default_factory=list)
+
+
+@dataclass
+class Slot:
+    """One resource field that holds a credential."""
+
+    resource: Resource
+    field: str
+
+
+@dataclass
+class Bundle:
+    """A credential, who makes it, and who holds it."""
+
+    credential: Credential
+    producer: Slot | None
+    consumers: list[Slot] = field(default_factory=list)
+
+
+@dataclass
+class Planned:
+    """A plan plus what was read to make it: what an apply in the same run carries out."""
+
     plan: Plan
-    desired: dict[str, Desired]
-    live: dict[str, dict[str, Any] | None]
+    resources: dict[Address, Resource]
+    live: dict[Address, Live | None]
+    bundles: dict[str, Bundle]
+    outcomes: dict[str, HandoffOutcome]
+    changed: dict[Address, set[str]]
+    # (resource, field) -> credential whose value goes there; producer -> credential recorded.
+    secret_slots: dict[tuple[Address, str], str]
+    record_slots: dict[Address, str]
 
 
-def fingerprint(salt: str, view: dict[str, Any] | None) -> str:
-    if view is None:
-        return "absent"
-    canonical = json.dumps(view, sort_keys=True, default=str)
-    return hashlib.sha256((salt + canonical).encode()).hexdigest()
+def bundles(state: DesiredState) -> dict[str, Bundle]:
+    """Link every credential to its producer and consumers; raise if a name resolves nowhere."""
+    by_name = {c.name: c for c in state.credentials if c.name is not None}
+    found: dict[str, Bundle] = {c.id: Bundle(c, None) for c in state.credentials}
+    for resource in state.resources:
+        for name, held in resource.secrets.items():
+            if isinstance(held, CredentialName):
+                credential = by_name.get(held)
+                if credential is None:
+                    raise ConfigError(
+                        f"{resource.location}: {resource.label} uses {held.provider} "
+                        f"{held.key}, which karto.yaml does not declare with a secret to hand over"
+                    )
+                found[credential.id].consumers.append(Slot(resource, name))
+            elif held.producer == resource.address:
+                found[held.id].producer = Slot(resource, name)
+            else:
+                found[held.id].consumers.append(Slot(resource, name))
+    return found
 
 
-def select_targets(desired: list[Desired], targets: list[str]) -> list[Desired]:
-    """Resources matching any target (an address or its prefix), plus their relay users."""
+def _matches(resource: Resource, selector: str) -> bool:
+    address = resource.address
+    return (
+        address.matches(selector)
+        or selector in (address.key, address.kind, f"{address.provider}.{address.kind}")
+        or selector in resource.extra.get("aliases", ())
+    )
+
+
+def select(state: DesiredState, targets: Sequence[str]) -> DesiredState:
+    """The resources `targets` name, with what they depend on and their whole hand-off group.
+
+    Checked before any network call: a target that matches nothing is an error.
+    """
     if not targets:
-        return desired
-    chosen: dict[str, Desired] = {}
-    by_address = {d.address: d for d in desired}
+        return state
+    by_address = {r.address: r for r in state.resources}
+    chosen: set[Address] = set()
     for target in targets:
-        matches = [d for d in desired if d.address == target or d.address.startswith(target)]
-        if not matches:
-            known = ", ".join(d.address for d in desired) or "none"
+        matched = [r.address for r in state.resources if _matches(r, target)]
+        if not matched:
+            known = ", ".join(str(r.address) for r in state.resources) or "none"
             raise ConfigError(
                 f"--target {target} matches nothing in karto.yaml (addresses: {known})"
             )
-        for item in matches:
-            chosen[item.address] = item
-    for item in list(chosen.values()):
-        if item.relay_user is not None:
-            relay = by_address.get(address("smtp2go", SMTP_USER, item.relay_user))
-            if relay is not None:
-                chosen.setdefault(relay.address, relay)
-    return [d for d in desired if d.address in chosen]
+        chosen.update(matched)
+    groups = bundles(state)
+    grew = True
+    while grew:
+        before = len(chosen)
+        for address in list(chosen):
+            chosen.update(a for a in by_address[address].depends_on if a in by_address)
+        for bundle in groups.values():
+            members = [s.resource.address for s in bundle.consumers]
+            if bundle.producer is not None:
+                members.append(bundle.producer.resource.address)
+            if chosen.intersection(members):
+                chosen.update(members)
+        grew = len(chosen) != before
+    resources = [r for r in state.resources if r.address in chosen]
+    used = {b.credential.id for b in groups.values() if _touches(b, chosen)}
+    return DesiredState(resources, [c for c in state.credentials if c.id in used])
+
+
+def _touches(bundle: Bundle, chosen: set[Address]) -> bool:
+    slots = [*bundle.consumers, *([bundle.producer] if bundle.producer else [])]
+    return any(s.resource.address in chosen for s in slots)
+
+
+def rotation_ids(state: DesiredState, names: Sequence[str]) -> list[str]:
+    """--rotate-password NAME: the credentials NAME's resource makes. Checked before any call."""
+    groups = bundles(state)
+    makers = {
+        b.producer.resource.address.key: b.credential.id
+        for b in groups.values()
+        if b.producer is not None and b.producer.resource.ensure is Ensure.PRESENT
+    }
+    chosen = []
+    for name in names:
+        if name not in makers:
+            known = ", ".join(sorted(makers)) or "none declares a password"
+            raise ConfigError(
+                f"--rotate-password {name}: karto.yaml declares no password of that name "
+                f"(known: {known})"
+            )
+        chosen.append(makers[name])
+    return chosen
 
 
 async def read_live(
-    providers: Mapping[str, Provider], desired: list[Desired]
-) -> dict[str, dict[str, Any] | None]:
-    groups: dict[str, list[Desired]] = {}
-    for item in desired:
-        groups.setdefault(item.provider, []).append(item)
+    resources: Sequence[Resource], providers: Mapping[str, Provider]
+) -> dict[Address, Live | None]:
+    """Every provider reads its own resources; the providers read at the same time."""
+    groups: dict[str, list[Resource]] = {}
+    for resource in resources:
+        groups.setdefault(resource.address.provider, []).append(resource)
     results = await asyncio.gather(*(providers[name].read(items) for name, items in groups.items()))
-    live: dict[str, dict[str, Any] | None] = {}
+    live: dict[Address, Live | None] = {}
     for result in results:
         live.update(result)
     return live
 
 
-def _set_password(change: Change, after: str, reason: str, had_value: bool = True) -> None:
-    if any(f.field in ("email_password", "smtp_pass") for f in change.fields):
-        return
-    field = "email_password" if change.kind == SMTP_USER else "smtp_pass"
-    before = SENSITIVE if had_value else None
-    change.fields.append(FieldChange(field=field, before=before, after=after, sensitive=True))
+class PlaceholderValues:
+    """Request bodies as a reviewer sees them: where secrets and records will go."""
+
+    def __init__(
+        self, secrets: Mapping[tuple[Address, str], str], records: Mapping[Address, str]
+    ) -> None:
+        self._secrets = secrets
+        self._records = records
+
+    def secret(self, resource: Address, field: str) -> Any:
+        credential = self._secrets.get((resource, field))
+        return None if credential is None else {"$secret": credential}
+
+    def record(self, resource: Address) -> Any:
+        credential = self._records.get(resource)
+        return None if credential is None else "[karto-smtp hand-off record, made at apply]"
+
+
+def _group(
+    bundle: Bundle, live: Mapping[Address, Live | None], providers: Mapping[str, Provider]
+) -> HandoffGroup:
+    credential = bundle.credential
+    producer = bundle.producer
+    record = None
+    exists = False
+    if producer is not None:
+        found = live.get(producer.resource.address)
+        exists = found is not None
+        if found is not None:
+            provider = providers[producer.resource.address.provider]
+            record = decode_record(provider.record(producer.resource, found))
+    views = []
+    for slot in bundle.consumers:
+        provider = providers[slot.resource.address.provider]
+        found = live.get(slot.resource.address)
+        held = provider.held(slot.resource, slot.field, found) if found is not None else None
+        expected = None
+        if credential.value is not None:
+            expected = provider.proof(slot.resource, slot.field, credential.value)
+        views.append(
+            ConsumerView(
+                slot.resource, slot.field, held or Held(HeldState.UNSET), expected_proof=expected
+            )
+        )
+    return HandoffGroup(credential, producer.resource if producer else None, exists, record, views)
+
+
+def _mark_secret(
+    change: Change, field_name: str, before: str | None, after: str, reason: str
+) -> None:
+    if not any(f.field == field_name for f in change.fields):
+        change.fields.append(
+            FieldChange(field=field_name, before=before, after=after, sensitive=True)
+        )
     if change.action is Action.NOOP:
         change.action = Action.UPDATE
-        change.unchanged_fields = max(change.unchanged_fields - 1, 0)
-    if reason not in change.reasons:
+    if reason and reason not in change.reasons:
         change.reasons.append(reason)
 
 
-def check_rotation(desired: list[Desired], rotate: list[str]) -> None:
-    """--rotate-password names a declared user with a password; checked before any call."""
-    users = {d.key: d for d in desired if d.kind == SMTP_USER}
-    for username in rotate:
-        user = users.get(username)
-        if user is None or user.ensure is Ensure.ABSENT:
-            raise ConfigError(f"--rotate-password {username}: no such SMTP user in karto.yaml")
-        if "email_password" not in user.secret_fields:
-            raise ConfigError(
-                f"--rotate-password {username}: the user declares no password in karto.yaml"
-            )
-
-
-def apply_password_rules(
-    desired: dict[str, Desired],
-    changes: dict[str, Change],
-    live: dict[str, dict[str, Any] | None],
+def make_plan(
+    state: DesiredState,
+    live: Mapping[Address, Live | None],
     providers: Mapping[str, Provider],
-    rotate: list[str],
-) -> None:
-    """Keep each relay password identical on SMTP2GO and on every project that uses it."""
-    users = {d.key: d for d in desired.values() if d.kind == SMTP_USER}
+    config: ConfigRef,
+    options: PlanOptions,
+    rotate: Sequence[str] = (),
+) -> Planned:
+    """The plan for `state` against `live`: pure, given what was read."""
+    live_by = dict(live)
+    resources = {r.address: r for r in state.resources}
+    changes = {r.address: diff_resource(r, live_by.get(r.address)) for r in state.resources}
+    changed = {a: {f.field for f in c.fields} for a, c in changes.items()}
+    secret_slots: dict[tuple[Address, str], str] = {}
+    record_slots: dict[Address, str] = {}
+    handoffs: list[Handoff] = []
+    outcomes: dict[str, HandoffOutcome] = {}
+    drift: list[str] = []
+    all_bundles = bundles(state)
 
-    for user in users.values():
-        source = user.secret_fields.get("email_password")
-        change = changes.get(user.address)
-        if source is None or change is None:
+    for bundle in all_bundles.values():
+        credential = bundle.credential
+        if bundle.producer is not None and bundle.producer.resource.ensure is Ensure.ABSENT:
             continue
-        if change.action is Action.CREATE and source.is_generated:
-            change.generates_secrets.append(source.id)
-        if user.key in rotate and change.action is not Action.CREATE:
-            after = KNOWN_AFTER_APPLY if source.is_generated else SENSITIVE
-            _set_password(change, after, f"--rotate-password {user.key}: a new password is set")
-            if source.is_generated:
-                change.generates_secrets.append(source.id)
-
-    for project in desired.values():
-        if project.kind != AUTH_SMTP or "smtp_pass" not in project.secret_fields:
-            continue
-        source = project.secret_fields["smtp_pass"]
-        change = changes[project.address]
-        user = users.get(project.relay_user or "")
-        user_change = changes.get(user.address) if user is not None else None
-        if user is not None and user_change is not None:
-            change.depends_on.append(user.address)
-        state = providers[project.provider].secret_state(
-            project, "smtp_pass", source, live.get(project.address) or {}
-        )
-        had_value = state is not SecretState.UNSET
-        user_sets_password = user_change is not None and (
-            user_change.action is Action.CREATE
-            or any(f.field == "email_password" for f in user_change.fields)
-        )
-        if source.is_generated:
-            change.needs_secrets.append(source.id)
-            if user_sets_password:
-                _set_password(
-                    change,
-                    KNOWN_AFTER_APPLY,
-                    f"receives the new password of SMTP2GO user {user.key}",
-                    had_value,
-                )
+        group = _group(bundle, live_by, providers)
+        outcome = decide(group, forced=credential.id in rotate)
+        outcomes[credential.id] = outcome
+        after = KNOWN_AFTER_APPLY if outcome.generate else SENSITIVE
+        producer = bundle.producer
+        if credential.value is not None:
+            # A known value goes along wherever its field is sent, so no write can drop it.
+            for slot in bundle.consumers:
+                secret_slots[(slot.resource.address, slot.field)] = credential.id
+        if producer is not None and outcome.write_producer:
+            address = producer.resource.address
+            before = SENSITIVE if group.producer_exists else None
+            _mark_secret(changes[address], producer.field, before, after, outcome.reason)
+            changed[address].add(producer.field)
+            secret_slots[(address, producer.field)] = credential.id
+            record_slots[address] = credential.id
+        for view in group.consumers:
+            address = view.resource.address
+            if address not in outcome.deliver_to:
                 continue
-            if state is SecretState.UNSET and user_change is not None:
-                reason = (
-                    f"Supabase holds no password for SMTP user {user.key}, and the one karto-smtp "
-                    "generated cannot be read back: a new one is set on both sides"
-                )
-                _set_password(user_change, KNOWN_AFTER_APPLY, reason)
-                user_change.generates_secrets.append(source.id)
-                _set_password(change, KNOWN_AFTER_APPLY, reason, had_value)
-            else:
-                change.needs_secrets.remove(source.id)
-                username = user.key if user else "?"
-                change.notes.append(
-                    f"the password of SMTP user {username} was generated and cannot be compared; "
-                    "`karto-smtp check` tests it, "
-                    f"`karto-smtp apply --rotate-password {username}` replaces it"
-                )
-        else:
-            if user_sets_password:
-                _set_password(
-                    change,
-                    SENSITIVE,
-                    f"receives the password of SMTP2GO user {user.key}",
-                    had_value,
-                )
-            pass_changes = any(f.field == "smtp_pass" for f in change.fields)
-            if pass_changes and user_change is not None and user_change.action is not Action.CREATE:
-                _set_password(
-                    user_change,
-                    SENSITIVE,
-                    "the password in karto.yaml differs from the one Supabase holds: "
-                    "it is set on both sides",
-                )
-            if pass_changes:
-                change.needs_secrets.append(source.id)
-
-
-def pending_notes(item: Desired, change: Change, live: dict[str, Any] | None) -> None:
-    if item.ensure is Ensure.ABSENT:
-        return
-    if item.kind == SINGLE_SENDER:
-        if live is None:
-            change.notes.append(
-                f"SMTP2GO emails a verification link to {item.key}; until it is clicked, mail "
-                'from it is refused with "550 From header sender domain not verified"'
+            before = None if view.held.state is HeldState.UNSET else SENSITIVE
+            made = " (made during apply)" if outcome.generate else ""
+            reason = f"receives {credential.label}{made}"
+            if producer is None:
+                reason = outcome.reason
+            _mark_secret(changes[address], view.field, before, after, reason)
+            changed[address].add(view.field)
+            secret_slots[(address, view.field)] = credential.id
+            if producer is not None and outcome.write_producer:
+                changes[address].depends_on.append(str(producer.resource.address))
+        for address, notes in outcome.notes.items():
+            changes[address].notes.extend(notes)
+        for address in outcome.drifted:
+            drift.append(
+                f"{address}: no longer holds {credential.label} that karto-smtp handed to it"
             )
-        elif not live.get("verified"):
-            change.notes.append(
-                f"pending: {item.key} is not verified yet; click the link SMTP2GO emailed to it "
-                "(SMTP2GO dashboard: Sending > Verified Senders to resend)"
-            )
-    elif item.kind == SENDER_DOMAIN:
-        if live is None:
-            change.notes.append(
-                f"after apply, add the DNS records SMTP2GO lists for {item.key} (see the next plan)"
-            )
-        elif not live.get("verified"):
-            for record in live.get("records", []):
-                if not record["verified"]:
-                    change.notes.append(
-                        f"pending DNS record: {record['name']} CNAME {record['target']}"
+        handoffs.append(
+            Handoff(
+                credential=credential.id,
+                label=credential.label,
+                producer=str(producer.resource.address) if producer else None,
+                generated=credential.is_generated,
+                decision=outcome.decision,
+                producer_written=outcome.write_producer,
+                consumers=[
+                    HandoffConsumer(
+                        address=str(v.resource.address),
+                        state=outcome.states[v.resource.address],
+                        receives=v.resource.address in outcome.deliver_to,
                     )
+                    for v in group.consumers
+                ],
+                reason=outcome.reason,
+            )
+        )
 
-
-def order_changes(changes: list[Change]) -> list[Change]:
-    def rank(indexed: tuple[int, Change]) -> tuple[int, int, int]:
-        index, change = indexed
-        kind = KIND_ORDER.get(change.kind, 9)
-        if change.action is Action.DELETE:
-            return (1, -kind, index)
-        return (0, kind, index)
-
-    return [c for _, c in sorted(enumerate(changes), key=rank)]
-
-
-async def make_plan(
-    loaded: Any,
-    selected: list[Desired],
-    providers: Mapping[str, Provider],
-    targets: list[str] | None = None,
-    rotate: list[str] | None = None,
-) -> PlanResult:
-    """Plan `selected` (the desired resources after --target) against live state."""
-    targets = targets or []
-    rotate = rotate or []
-    check_rotation(selected, rotate)
-    live = await read_live(providers, selected)
-    desired = {d.address: d for d in selected}
-    changes = {
-        d.address: diff_resource(d, live.get(d.address), providers[d.provider]) for d in selected
-    }
-    apply_password_rules(desired, changes, live, providers, rotate)
-    salt = secrets.token_hex(16)
-    for item in selected:
-        change = changes[item.address]
-        provider = providers[item.provider]
-        pending_notes(item, change, live.get(item.address))
-        change.requests = provider.requests_for(change, item, live.get(item.address))
-        view = live.get(item.address)
-        change.fingerprint = fingerprint(salt, provider.fingerprint_view(view) if view else None)
+    values = PlaceholderValues(secret_slots, record_slots)
+    for address, resource in resources.items():
+        change = changes[address]
+        provider = providers[address.provider]
+        found = live_by.get(address)
+        for dependency in resource.depends_on:
+            if dependency in resources and str(dependency) not in change.depends_on:
+                change.depends_on.append(str(dependency))
+        change.notes[:0] = provider.notes(resource, found, change.action)
+        change.details = provider.details(resource, found)
+        if change.is_change:
+            change.requests = provider.requests(
+                change.action, resource, changed[address], found, values
+            )
     plan = Plan(
-        config_path=str(loaded.path),
-        config_digest=loaded.digest,
-        fingerprint_salt=salt,
-        targets=targets,
-        rotate_passwords=rotate,
-        changes=order_changes(list(changes.values())),
+        config=config,
+        options=options,
+        changes=ordered(list(changes.values())),
+        handoffs=handoffs,
+        drift=drift,
     )
-    if targets:
+    if options.targets:
         plan.warnings.append(
             "Resource targeting is in effect: this plan covers only "
-            + ", ".join(targets)
+            + ", ".join(options.targets)
             + " and what they depend on."
         )
-    return PlanResult(plan=plan, desired=desired, live=live)
+    return Planned(
+        plan, resources, live_by, all_bundles, outcomes, changed, secret_slots, record_slots
+    )
+
+
+async def plan(
+    state: DesiredState,
+    providers: Mapping[str, Provider],
+    config: ConfigRef,
+    options: PlanOptions,
+) -> Planned:
+    """Select, read, plan. Everything that can fail without a call fails first."""
+    selected = select(state, options.targets)
+    rotate = rotation_ids(selected, options.rotate_passwords)
+    bundles(selected)
+    live = await read_live(selected.resources, providers)
+    return make_plan(selected, live, providers, config, options, rotate)

@@ -39,13 +39,19 @@ class ServiceClient:
         base_url: str,
         headers: dict[str, str],
         transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = 4,
     ) -> None:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **headers},
             timeout=DEFAULT_TIMEOUT,
             transport=transport,
+            limits=httpx.Limits(
+                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+            ),
         )
+        # One pool per service, reused by every project; never more than this in flight.
+        self._slots = asyncio.Semaphore(max_concurrency)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -56,10 +62,12 @@ class ServiceClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def error_message(self, body: Any, response: httpx.Response) -> str:
+    def error_message(self, body: Any, response: httpx.Response | None) -> str:
         """The service's own words for a failed call."""
         if isinstance(body, dict) and isinstance(body.get("message"), str):
             return body["message"]
+        if response is None:
+            return "the response carries an error without a message"
         return response.text.strip()[:300] or response.reason_phrase
 
     def rate_limit_wait(self, response: httpx.Response, attempt: int) -> float:
@@ -87,9 +95,10 @@ class ServiceClient:
         last_status: int | None = None
         for attempt in range(MAX_ATTEMPTS):
             try:
-                response = await self._client.request(
-                    method, path.lstrip("/"), json=json_body if json_body is not None else None
-                )
+                async with self._slots:
+                    response = await self._client.request(
+                        method, path.lstrip("/"), json=json_body if json_body is not None else None
+                    )
             except httpx.ConnectError as exc:
                 last_error = f"cannot connect to {self._client.base_url}: {exc}"
                 await asyncio.sleep(_backoff_base() * (2**attempt))

@@ -1,52 +1,24 @@
-"""The machine view of a Plan: versioned, stable, secret-free.
+"""The machine view of a Plan: the envelope with the plan under `plan`. Secret-free.
 
-Contract: `format_version` is MAJOR.MINOR; a minor bump only adds keys, a major bump may
-change or remove them. Sensitive fields never carry values, only the markers
-"(sensitive value)" and "(known after apply)".
+The same text is what `plan --out` saves, so a plan file can be read by anything that
+reads `plan --format json`, and `show PLANFILE` prints it again.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from karto_smtp.engine.plan import Plan
+from karto_smtp.views.envelope import dumps, envelope
+
+
+def plan_status(plan: Plan) -> str:
+    return "changes" if plan.summary.has_changes else "no-changes"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    summary = plan.summary
-    return {
-        "format_version": plan.format_version,
-        "tool_version": plan.tool_version,
-        "created_at": plan.created_at,
-        "config": {"path": plan.config_path, "digest": plan.config_digest},
-        "targets": plan.targets,
-        "rotate_passwords": plan.rotate_passwords,
-        "summary": {
-            "add": summary.add,
-            "change": summary.change,
-            "destroy": summary.destroy,
-            "unchanged": summary.unchanged,
-        },
-        "has_changes": summary.has_changes,
-        "resource_changes": [
-            {
-                "address": c.address,
-                "provider": c.provider,
-                "kind": c.kind,
-                "key": c.key,
-                "action": c.action.value,
-                "fields": [f.model_dump() for f in c.fields],
-                "unchanged_fields": c.unchanged_fields,
-                "reasons": c.reasons,
-                "notes": c.notes,
-                "requests": [r.model_dump() for r in c.requests],
-            }
-            for c in plan.changes
-        ],
-        "warnings": plan.warnings,
-    }
+    return envelope("plan", plan_status(plan), {"plan": plan.model_dump(mode="json")})
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2) + "\n"
+    return dumps(plan_document(plan))

@@ -37,6 +37,8 @@ def _style(text: str, colour: str | None, enabled: bool) -> str:
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     if not s.has_changes:
+        if plan.options.targets:
+            return f"No changes. {', '.join(plan.options.targets)} match karto.yaml."
         return NO_CHANGES
     return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
 
@@ -77,14 +79,9 @@ def render_text(plan: Plan, colour: bool = False) -> str:
     lines: list[str] = []
     for warning in plan.warnings:
         lines += [_style(f"Warning: {warning}", "yellow", colour), ""]
-    drifted = [c for c in plan.actionable if c.action is Action.UPDATE]
-    if drifted:
-        lines.append(
-            "Note: these live objects differ from karto.yaml (changed outside karto-smtp, "
-            "or karto.yaml was edited since the last apply):"
-        )
-        for change in drifted:
-            lines.append(f"  {change.address}: " + ", ".join(f.field for f in change.fields))
+    if plan.drift:
+        lines.append("Note: objects changed outside karto-smtp since it last wrote them:")
+        lines += [f"  {line}" for line in plan.drift]
         lines.append("")
     actions = [c for c in plan.actionable]
     if actions:

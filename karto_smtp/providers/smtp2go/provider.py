@@ -1,109 +1,52 @@
-"""SMTP2GO: SMTP users, single sender emails and sender domains."""
+"""SMTP2GO: reads users, senders and domains; builds and sends the calls that change them."""
 
 from __future__ import annotations
 
 import asyncio
-import re
+from collections.abc import Sequence
 from typing import Any
 
-from karto_smtp.engine.plan import Action, Change, Request
-from karto_smtp.engine.resources import Desired, SecretSource
-from karto_smtp.providers.base import Provider, SecretState
+from karto_smtp.engine.address import Address
+from karto_smtp.engine.handoff import attach_record
+from karto_smtp.engine.plan import Action, Request
+from karto_smtp.engine.provider import Live, Provider, Values
+from karto_smtp.engine.resource import Resource
 from karto_smtp.providers.smtp2go.client import Smtp2goClient
-
-SMTP_USER = "smtp_user"
-SINGLE_SENDER = "single_sender"
-SENDER_DOMAIN = "sender_domain"
-
-# Fields a user may manage, in the API's own names (`ip_pool` is `ippool` in responses).
-USER_FIELDS = (
-    "description",
-    "status",
-    "custom_ratelimit",
-    "custom_ratelimit_value",
-    "custom_ratelimit_period",
-    "open_tracking_enabled",
-    "click_tracking_enabled",
-    "archive_enabled",
-    "audit_email",
-    "bounce_notifications",
-    "feedback_enabled",
-    "feedback_html",
-    "feedback_text",
-    "ip_pool",
+from karto_smtp.providers.smtp2go.fields import (
+    PASSWORD_FIELD,
+    RECORD_KEY,
+    SENDER_DOMAIN,
+    SINGLE_SENDER,
+    SMTP_USER,
+    domain_records,
+    normalise_domain,
+    normalise_sender,
+    normalise_user,
+    user_shown_whole,
 )
 
-_PERIOD_UNITS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
-_PERIOD = re.compile(
-    r"^\s*(?:(?P<n>\d+)\s*(?P<unit>hour|day|week|month)s?,?)?\s*"
-    r"(?:(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2}))?\s*$",
-    re.IGNORECASE,
-)
-
-
-def period_seconds(text: str | None) -> int | str | None:
-    """A rate-limit period in seconds, so "1 hour" and "1:00:00" compare equal."""
-    if text is None:
-        return None
-    match = _PERIOD.match(str(text))
-    if not match or not any(match.groupdict().values()):
-        return str(text)
-    total = 0
-    if match["n"]:
-        total += int(match["n"]) * _PERIOD_UNITS[match["unit"].lower()]
-    if match["h"]:
-        total += int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"])
-    return total
-
-
-def normalise_user(raw: dict[str, Any]) -> dict[str, Any]:
-    # email_password never enters karto-smtp's view of the world: it is write-only.
-    user = {name: raw.get(name) for name in USER_FIELDS if name != "ip_pool"}
-    user["ip_pool"] = raw.get("ippool", raw.get("ip_pool"))
-    user["custom_ratelimit_period"] = period_seconds(raw.get("custom_ratelimit_period"))
-    if not user.get("custom_ratelimit"):
-        user["custom_ratelimit_value"] = None
-        user["custom_ratelimit_period"] = None
-    return user
-
-
-def domain_verification(entry: dict[str, Any]) -> dict[str, Any]:
-    domain = entry.get("domain") or {}
-    trackers = entry.get("trackers") or []
-    active = [t for t in trackers if t.get("enabled")]
-    records = [
-        {
-            "name": f"{domain.get('dkim_selector')}._domainkey.{domain.get('fulldomain')}",
-            "type": "CNAME",
-            "target": domain.get("dkim_expected") or "dkim.smtp2go.net",
-            "verified": bool(domain.get("dkim_verified")),
-        },
-        {
-            "name": f"{domain.get('rpath_selector')}.{domain.get('fulldomain')}",
-            "type": "CNAME",
-            "target": domain.get("rpath_expected") or "return.smtp2go.net",
-            "verified": bool(domain.get("rpath_verified")),
-        },
-    ] + [
-        {
-            "name": t.get("fulldomain"),
-            "type": "CNAME",
-            "target": t.get("cname_expected") or "track.smtp2go.net",
-            "verified": bool(t.get("cname_verified")),
-        }
-        for t in active
-    ]
-    return {"verified": all(r["verified"] for r in records), "records": records}
+_OPERATIONS = {
+    "users/smtp/add": "add SMTP user",
+    "users/smtp/edit": "edit SMTP user",
+    "users/smtp/remove": "remove SMTP user",
+    "single_sender_emails/add": "add single sender",
+    "single_sender_emails/remove": "remove single sender",
+    "domain/add": "add sender domain",
+    "domain/remove": "remove sender domain",
+}
 
 
 class Smtp2goProvider(Provider):
     name = "smtp2go"
+    # SMTP2GO publishes no general API quota but throttles "too many requests or error
+    # responses" by IP; two at a time stays well clear of it.
+    max_concurrency = 2
 
     def __init__(self, client: Smtp2goClient) -> None:
         self.client = client
 
-    async def read(self, desired: list[Desired]) -> dict[str, dict[str, Any] | None]:
-        kinds = {d.kind for d in desired}
+    async def read(self, resources: Sequence[Resource]) -> dict[Address, Live | None]:
+        kinds = {r.address.kind for r in resources}
         readers = {
             SMTP_USER: self.client.view_smtp_users,
             SINGLE_SENDER: self.client.view_single_senders,
@@ -112,83 +55,139 @@ class Smtp2goProvider(Provider):
         wanted = [k for k in readers if k in kinds]
         results = await asyncio.gather(*(readers[k]() for k in wanted))
         by_kind = dict(zip(wanted, results, strict=True))
-
-        users = {u.get("username"): normalise_user(u) for u in by_kind.get(SMTP_USER, [])}
-        senders = {
-            str(s.get("email_address", "")).lower(): {"verified": bool(s.get("verified"))}
-            for s in by_kind.get(SINGLE_SENDER, [])
+        tables: dict[str, dict[str, Live]] = {
+            SMTP_USER: {
+                str(u.get("username")): normalise_user(u) for u in by_kind.get(SMTP_USER, [])
+            },
+            SINGLE_SENDER: {
+                str(s.get("email_address", "")).lower(): normalise_sender(s)
+                for s in by_kind.get(SINGLE_SENDER, [])
+            },
+            SENDER_DOMAIN: {
+                str((e.get("domain") or {}).get("fulldomain", "")).lower(): normalise_domain(e)
+                for e in by_kind.get(SENDER_DOMAIN, [])
+            },
         }
-        domains = {
-            str((e.get("domain") or {}).get("fulldomain", "")).lower(): domain_verification(e)
-            for e in by_kind.get(SENDER_DOMAIN, [])
-        }
-        live: dict[str, dict[str, Any] | None] = {}
-        for item in desired:
-            table = {SMTP_USER: users, SINGLE_SENDER: senders, SENDER_DOMAIN: domains}[item.kind]
-            live[item.address] = table.get(item.key if item.kind == SMTP_USER else item.key.lower())
-        return live
+        return {r.address: tables[r.address.kind].get(r.address.key) for r in resources}
 
-    def secret_state(
-        self, desired: Desired, field: str, source: SecretSource, live: dict[str, Any]
-    ) -> SecretState:
-        # SMTP2GO passwords are write-only: what `view` says of them is never trusted.
-        return SecretState.UNKNOWABLE
+    def record(self, resource: Resource, live: Live) -> str | None:
+        value = live.get(RECORD_KEY)
+        return value if isinstance(value, str) else None
 
-    def requests_for(
-        self, change: Change, desired: Desired, live: dict[str, Any] | None
+    def requests(
+        self,
+        action: Action,
+        resource: Resource,
+        changed: set[str],
+        live: Live | None,
+        values: Values,
     ) -> list[Request]:
-        if change.action is Action.NOOP:
-            return []
-        if desired.kind == SMTP_USER:
-            return [self._user_request(change, desired)]
-        if desired.kind == SINGLE_SENDER:
+        kind = resource.address.kind
+        key = resource.address.key
+        if kind == SMTP_USER:
+            return [self._user_request(action, resource, changed, live, values)]
+        if kind == SINGLE_SENDER:
             path = (
                 "single_sender_emails/add"
-                if change.action is Action.CREATE
-                else "single_sender_emails/remove"
+                if action is Action.CREATE
+                else ("single_sender_emails/remove")
             )
-            return [Request(method="POST", path=path, body={"email_address": desired.key})]
-        if change.action is Action.CREATE:
-            body = {"domain": desired.key, **desired.create_fields}
-            return [Request(method="POST", path="domain/add", body=body)]
-        if change.action is Action.DELETE:
-            return [Request(method="POST", path="domain/remove", body={"domain": desired.key})]
+            return [Request(method="POST", path=path, body={"email_address": key})]
+        if action is Action.CREATE:
+            return [
+                Request(
+                    method="POST", path="domain/add", body={"domain": key, **resource.create_only}
+                )
+            ]
+        if action is Action.DELETE:
+            return [Request(method="POST", path="domain/remove", body={"domain": key})]
         return []
 
-    def _user_request(self, change: Change, desired: Desired) -> Request:
-        username = desired.key
-        if change.action is Action.DELETE:
+    def _user_request(
+        self,
+        action: Action,
+        resource: Resource,
+        changed: set[str],
+        live: Live | None,
+        values: Values,
+    ) -> Request:
+        address = resource.address
+        username = address.key
+        if action is Action.DELETE:
             return Request(method="POST", path="users/smtp/remove", body={"username": username})
-        changed = {f.field for f in change.fields}
+        creating = action is Action.CREATE
         body: dict[str, Any] = {"username": username}
-        for name, value in desired.fields.items():
-            if change.action is Action.CREATE or name in changed:
+        for name, value in resource.fields.items():
+            if creating or name in changed:
                 body[name] = value
-        body.update({k: v for k, v in desired.wire_values.items() if k in body})
-        source = desired.secret_fields.get("email_password")
-        if source is not None and (change.action is Action.CREATE or "email_password" in changed):
-            body["email_password"] = {"$secret": source.id}
-        if change.action is Action.CREATE:
+        wire = resource.extra.get("wire", {})
+        body.update({k: v for k, v in wire.items() if k in body})
+        password = values.secret(address, PASSWORD_FIELD)
+        if password is not None and (creating or PASSWORD_FIELD in changed):
+            body[PASSWORD_FIELD] = password
+        record = values.record(address)
+        if record is None and "description" in body and live is not None:
+            record = live.get(RECORD_KEY)  # keep the record when only the text changes
+        if record is not None:
+            text = resource.fields.get("description")
+            if text is None and live is not None:
+                text = live.get("description")
+            body["description"] = attach_record(text, record)
+        if creating:
             return Request(method="POST", path="users/smtp/add", body=body)
         return Request(method="PATCH", path="users/smtp/edit", body=body)
 
-    async def send(self, change: Change, request: Request, body: dict[str, Any]) -> Any:
-        operation = {
-            "users/smtp/add": "add SMTP user",
-            "users/smtp/edit": "edit SMTP user",
-            "users/smtp/remove": "remove SMTP user",
-            "single_sender_emails/add": "add single sender",
-            "single_sender_emails/remove": "remove single sender",
-            "domain/add": "add sender domain",
-            "domain/remove": "remove sender domain",
-        }.get(request.path, request.path)
-        return await self.client.call(
-            request.method,
-            request.path,
-            f"{operation} {change.key}",
-            json_body=body,
-            idempotent=False,
-        )
+    async def send(self, request: Request, resource: Resource) -> Live | None:
+        operation = f"{_OPERATIONS.get(request.path, request.path)} {resource.address.key}"
+        data = await self.client.write(request.method, request.path, operation, request.body)
+        if resource.address.kind == SMTP_USER and request.path != "users/smtp/remove":
+            # POST add answers {"results": [user]}; PATCH edit a bare array.
+            items = data if isinstance(data, list) else (data or {}).get("results") or []
+            user = items[0] if items and isinstance(items[0], dict) else None
+            if user is not None and user_shown_whole(user, set(resource.fields) | {"description"}):
+                return normalise_user(user)
+            return None
+        if resource.address.kind == SENDER_DOMAIN and request.path == "domain/add":
+            domains = (data or {}).get("domains") if isinstance(data, dict) else None
+            for entry in domains or []:
+                full = str((entry.get("domain") or {}).get("fulldomain", "")).lower()
+                if full == resource.address.key:
+                    return normalise_domain(entry)
+        return None
+
+    def notes(self, resource: Resource, live: Live | None, action: Action) -> list[str]:
+        if action is Action.DELETE or resource.address.kind == SMTP_USER:
+            return []
+        key = resource.address.key
+        if resource.address.kind == SINGLE_SENDER:
+            if live is None:
+                return [
+                    f"SMTP2GO emails a verification link to {key}; until it is clicked, mail "
+                    'from it is refused with "550 From header sender domain not verified"'
+                ]
+            if not live.get("verified"):
+                return [
+                    f"pending: {key} is not verified yet; click the link SMTP2GO emailed to it "
+                    "(SMTP2GO dashboard: Sending > Verified Senders to resend)"
+                ]
+            return []
+        if live is None:
+            return [f"after apply, add the DNS records SMTP2GO lists for {key} (see the next plan)"]
+        return [
+            f"pending DNS record: {r['name']} CNAME {r['target']}"
+            for r in live.get("records", [])
+            if not r["verified"]
+        ]
+
+    def details(self, resource: Resource, live: Live | None) -> dict[str, Any]:
+        if resource.address.kind == SENDER_DOMAIN and live is not None:
+            return {"verified": live.get("verified", False), "dns_records": live.get("records", [])}
+        if resource.address.kind == SINGLE_SENDER and live is not None:
+            return {"verified": live.get("verified", False)}
+        return {}
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+__all__ = ["Smtp2goProvider", "domain_records"]

@@ -19,8 +19,11 @@ class SupabaseClient(ServiceClient):
         base_url: str,
         access_token: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = 4,
     ) -> None:
-        super().__init__(base_url, {"Authorization": f"Bearer {access_token}"}, transport)
+        super().__init__(
+            base_url, {"Authorization": f"Bearer {access_token}"}, transport, max_concurrency
+        )
 
     async def get_auth_config(self, ref: str) -> dict[str, Any]:
         return await self.call(

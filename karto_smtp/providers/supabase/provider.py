@@ -1,95 +1,97 @@
-"""Supabase: a project's Auth SMTP settings and email rate limit."""
+"""Supabase: each project's Auth SMTP settings, read and patched through the Management API."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
+from collections.abc import Sequence
 from typing import Any
 
-from karto_smtp.engine.plan import Action, Change, Request
-from karto_smtp.engine.resources import Desired, SecretSource
-from karto_smtp.providers.base import Provider, SecretState
+from karto_smtp.engine.address import Address
+from karto_smtp.engine.plan import Action, Request
+from karto_smtp.engine.provider import Held, HeldState, Live, Provider, Values
+from karto_smtp.engine.resource import Resource
 from karto_smtp.providers.supabase.client import SupabaseClient
-
-AUTH_SMTP = "auth_smtp"
-# Sent together whenever one of them changes: the API treats them as one block.
-SMTP_GROUP = (
-    "smtp_host",
-    "smtp_port",
-    "smtp_user",
-    "smtp_pass",
-    "smtp_admin_email",
-    "smtp_sender_name",
+from karto_smtp.providers.supabase.fields import (
+    PASSWORD_FIELD,
+    RATE_LIMIT,
+    SMTP_GROUP,
+    is_digest,
+    normalise_auth,
+    password_digest,
+    smtp_enabled,
 )
-MANAGED = (*SMTP_GROUP, "smtp_max_frequency", "rate_limit_email_sent")
-# Values the API has used to mean "a password is set but not shown", or none at all.
-_OPAQUE_PASSWORDS = (None, "", "****")
-
-
-def password_digest(ref: str, password: str) -> str:
-    """How the Management API reports `smtp_pass`: HMAC-SHA256 keyed by the project ref."""
-    return hmac.new(ref.encode(), password.encode(), hashlib.sha256).hexdigest()
-
-
-def normalise_auth(raw: dict[str, Any]) -> dict[str, Any]:
-    live = {name: raw.get(name) for name in MANAGED}
-    if live["smtp_port"] is not None:
-        live["smtp_port"] = str(live["smtp_port"])
-    return live
+from karto_smtp.secrets import Secret
 
 
 class SupabaseProvider(Provider):
     name = "supabase"
+    # The Management API allows 120 requests a minute per token and project scope.
+    max_concurrency = 8
 
     def __init__(self, client: SupabaseClient) -> None:
         self.client = client
 
-    async def read(self, desired: list[Desired]) -> dict[str, dict[str, Any] | None]:
-        configs = await asyncio.gather(*(self.client.get_auth_config(d.key) for d in desired))
-        return {d.address: normalise_auth(c) for d, c in zip(desired, configs, strict=True)}
+    async def read(self, resources: Sequence[Resource]) -> dict[Address, Live | None]:
+        configs = await asyncio.gather(
+            *(self.client.get_auth_config(r.address.key) for r in resources)
+        )
+        return {r.address: normalise_auth(c) for r, c in zip(resources, configs, strict=True)}
 
-    def secret_state(
-        self, desired: Desired, field: str, source: SecretSource, live: dict[str, Any]
-    ) -> SecretState:
-        stored = live.get(field)
-        if stored in _OPAQUE_PASSWORDS:
-            return SecretState.UNSET
-        if source.secret is None:
-            return SecretState.UNKNOWABLE
-        expected = password_digest(desired.key, source.secret.reveal())
-        return (
-            SecretState.MATCHES
-            if hmac.compare_digest(expected, str(stored))
-            else SecretState.DIFFERS
+    def held(self, resource: Resource, field: str, live: Live) -> Held:
+        value = live.get(field)
+        if value in (None, ""):
+            return Held(HeldState.UNSET)
+        if is_digest(value):
+            return Held.holds(str(value))
+        shown = '"****" (masked)' if value == "****" else "a value it does not explain"
+        return Held(
+            HeldState.OPAQUE,
+            shown_as=shown,
+            advice="`karto-smtp check --via-supabase` proves it by sending a mail",
         )
 
-    def requests_for(
-        self, change: Change, desired: Desired, live: dict[str, Any] | None
+    def proof(self, resource: Resource, field: str, secret: Secret) -> str | None:
+        return password_digest(resource.address.key, secret.reveal())
+
+    def requests(
+        self,
+        action: Action,
+        resource: Resource,
+        changed: set[str],
+        live: Live | None,
+        values: Values,
     ) -> list[Request]:
-        if change.action is Action.NOOP:
-            return []
-        changed = {f.field for f in change.fields}
-        if desired.fields.get("smtp_host") is None and "smtp_host" in desired.fields:
-            return [self._patch(desired, {"smtp_host": ""})]
+        fields = resource.fields
+        if "smtp_host" in fields and fields["smtp_host"] is None:
+            return [self._patch(resource, {"smtp_host": ""})]
         body: dict[str, Any] = {}
-        if changed & set(SMTP_GROUP):
-            for name in SMTP_GROUP:
-                if name in desired.fields:
-                    body[name] = desired.fields[name]
-            source = desired.secret_fields.get("smtp_pass")
-            if source is not None and "smtp_pass" in changed:
-                body["smtp_pass"] = {"$secret": source.id}
-        for name in ("smtp_max_frequency", "rate_limit_email_sent"):
+        if changed & {*SMTP_GROUP, PASSWORD_FIELD}:
+            body = {name: fields[name] for name in SMTP_GROUP if name in fields}
+        for name in ("smtp_max_frequency", RATE_LIMIT):
             if name in changed:
-                body[name] = desired.fields[name]
-        return [self._patch(desired, body)]
+                body[name] = fields[name]
+        if not body:
+            return []
+        password = values.secret(resource.address, PASSWORD_FIELD)
+        if password is not None and any(name.startswith("smtp_") for name in body):
+            # Whether a PATCH without smtp_pass keeps the stored one is not documented:
+            # whenever the password is known in this run, it goes along.
+            body[PASSWORD_FIELD] = password
+        if RATE_LIMIT in body and "smtp_host" in body and not smtp_enabled(live):
+            # The email rate limit needs custom SMTP on. Whether Supabase checks that before
+            # or after merging a PATCH is not documented: turn SMTP on first, then set it.
+            limit = {RATE_LIMIT: body.pop(RATE_LIMIT)}
+            return [self._patch(resource, body), self._patch(resource, limit)]
+        return [self._patch(resource, body)]
 
-    def _patch(self, desired: Desired, body: dict[str, Any]) -> Request:
-        return Request(method="PATCH", path=f"v1/projects/{desired.key}/config/auth", body=body)
+    def _patch(self, resource: Resource, body: dict[str, Any]) -> Request:
+        return Request(
+            method="PATCH", path=f"v1/projects/{resource.address.key}/config/auth", body=body
+        )
 
-    async def send(self, change: Change, request: Request, body: dict[str, Any]) -> Any:
-        return normalise_auth(await self.client.patch_auth_config(change.key, body))
+    async def send(self, request: Request, resource: Resource) -> Live | None:
+        response = await self.client.patch_auth_config(resource.address.key, request.body)
+        return normalise_auth(response) if isinstance(response, dict) else None
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -67,6 +67,14 @@ class SandboxView:
     def fault(self, service_url: str, **fault: Any) -> None:
         httpx.post(f"{service_url}/_sandbox/faults", json=fault).raise_for_status()
 
+    def supabase_options(self, **options: Any) -> None:
+        self.supabase_admin.post("/_sandbox/options", json=options).raise_for_status()
+
+    def converged(self, username: str, *refs: str) -> bool:
+        """Every project holds the SMTP2GO user's current password (seen through its digest)."""
+        password = self.password_of(username)
+        return all(self.auth_config(ref)["smtp_pass"] == digest(ref, password) for ref in refs)
+
     def verify_sender(self, address: str) -> None:
         self.admin.post(
             "/_sandbox/senders/verify", json={"email_address": address}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.helpers import BASIC_CONFIG, OTHER_REF, REF, SandboxView, write_config
+from tests.e2e.helpers import BASIC_CONFIG, OTHER_REF, REF, SandboxView, write_config
 
 
 @pytest.fixture

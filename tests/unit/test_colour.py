@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from karto_smtp.cli import color_enabled
-from karto_smtp.engine.plan import Action, Change, FieldChange, Plan
+from karto_smtp.engine.plan import Action, Change, ConfigRef, FieldChange, Plan
 from karto_smtp.views.text import render_text
 
 
@@ -24,9 +24,7 @@ def test_colour_needs_a_terminal_and_no_no_color(monkeypatch):
 
 def test_plain_text_has_no_escape_codes_and_colour_has_them():
     plan = Plan(
-        config_path="karto.yaml",
-        config_digest="0" * 64,
-        fingerprint_salt="s",
+        config=ConfigRef(path="karto.yaml", digest="0" * 64),
         changes=[
             Change(
                 address='smtp2go.smtp_user["karto"]',
