@@ -208,3 +208,17 @@ def supabase_mail_failed(status: int) -> str:
             "SMTP error is in the dashboard under Logs > Auth"
         )
     return "see Auth's message; the dashboard's Logs > Auth has the details"
+
+
+def handoff_out_of_sync() -> str:
+    return (
+        "run `karto-smtp plan`: it proposes one new password for SMTP2GO and every project "
+        "that relays through the user; `karto-smtp apply` sets it"
+    )
+
+
+def handoff_take_over() -> str:
+    return (
+        "run `karto-smtp apply`: the first apply takes the setup over and sets one new password "
+        "on both sides; `karto-smtp check --via-supabase` tests the current one meanwhile"
+    )

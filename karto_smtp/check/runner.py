@@ -30,6 +30,7 @@ from karto_smtp.relay_map import RelayMap, ca_file_from_env, client_ssl_context
 if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
     from karto_smtp.check.supabase_probe import AuthConfigRead, OtpResult
+    from karto_smtp.check.supabase_rows import Handoff
     from karto_smtp.config.load import LoadedConfig
     from karto_smtp.secrets import Secret
 
@@ -123,6 +124,16 @@ class Checker:
             self._smtp2go_problem = f"SMTP2GO's API was not readable: {state.error}"
         else:
             self._smtp2go = state
+
+    def _handoff(self, project: ProjectTarget, read: AuthConfigRead) -> Handoff:
+        from karto_smtp.check.supabase_rows import handoff_state
+
+        user = project.smtp.relay_user
+        state = self._smtp2go
+        if user is None or state is None or read.config is None:
+            return "unknown"
+        description = (state.users.get(user) or {}).get("description")
+        return handoff_state(description, project.ref, read.config.get("smtp_pass"))
 
     # -- one relay: reach, TLS, AUTH, then each project's sender and test send ------------
     def check_relay(self, relay: RelayTarget) -> RelayOutcome:
@@ -417,7 +428,12 @@ class Checker:
                 )
             else:
                 smtp_rows[project.ref] = supabase_rows.smtp_row(
-                    project, read, outcome.password, outcome.password_error, outcome.auth
+                    project,
+                    read,
+                    outcome.password,
+                    outcome.password_error,
+                    outcome.auth,
+                    self._handoff(project, read),
                 )
         # A project whose custom SMTP is off would mail through Supabase's own mailer,
         # which tests nothing of the relay.
