@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Show what apply would change, read from the live services.",
     ),
     "apply": ("karto_smtp.cli.apply:apply", "Change the live services to match karto.yaml."),
+    "show": ("karto_smtp.cli.show:show", "Show a saved plan (text, JSON or Markdown)."),
     "check": (
         "karto_smtp.cli.check:check",
         "Prove that mail flows: reach, TLS, auth, sender, send.",

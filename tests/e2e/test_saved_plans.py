@@ -216,3 +216,15 @@ def test_out_into_a_missing_folder_is_one_line(live, config, capsys, tmp_path):
     assert result.stderr.splitlines()[-1] == (
         f"Error: --out {tmp_path / 'no' / 'such.plan'}: folder {tmp_path / 'no'} does not exist"
     )
+
+
+def test_show_renders_a_saved_plan_without_reading_any_service(live, config, capsys, planfile):
+    text = run_cli(capsys, "show", str(planfile))
+    assert text.exit_code == 0
+    assert text.stdout == run_cli(capsys, "plan", "-c", str(config)).stdout
+    live.clear_requests()
+    as_json = run_cli(capsys, "show", str(planfile), "--format", "json")
+    assert as_json.json()["plan"]["changes"] == json.loads(planfile.read_text())["plan"]["changes"]
+    markdown = run_cli(capsys, "show", str(planfile), "--format", "markdown")
+    assert markdown.stdout.startswith("### karto-smtp plan\n")
+    assert live.requests() == []

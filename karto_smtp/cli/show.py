@@ -1,0 +1,28 @@
+"""`karto-smtp show PLANFILE`: render a saved plan for review, without reading any service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "json", "markdown")
+
+
+@click.command()
+@click.argument("planfile", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def show(planfile: Path, fmt: str) -> None:
+    """Show a plan saved by `plan --out`, as text, JSON or Markdown.
+
+    \b
+    Examples:
+      karto-smtp show karto.plan
+      karto-smtp show karto.plan --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    from karto_smtp.cli import color_enabled
+    from karto_smtp.cli.session import render
+    from karto_smtp.engine.planfile import read_plan
+
+    plan = read_plan(planfile)
+    click.echo(render(plan, fmt, color_enabled()), nl=False)
