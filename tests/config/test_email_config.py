@@ -299,3 +299,46 @@ def test_link_urls_are_checked(run, tmp_path: Path) -> None:
         "commas)",
         "Error: k.yaml: invalid (2 errors)",
     ]
+
+
+def test_a_project_swaps_a_default_for_its_alternative_without_a_conflict(
+    run, tmp_path: Path
+) -> None:
+    (tmp_path / "k.yaml").write_text(
+        "version: 1\n"
+        "smtp2go:\n  senders: {emails: [{address: a@karto.example}]}\n"
+        "  smtp_users: [{username: karto, password: generate}]\n"
+        "supabase:\n  defaults:\n    auth:\n"
+        "      smtp: {relay: {smtp2go_user: karto}, admin_email: a@karto.example}\n"
+        "      links: {redirect_urls: [https://a.example]}\n"
+        "  projects:\n    - ref: kartoprodabcdefghijk\n      name: p\n      auth:\n"
+        "        smtp: {host: smtp.other.example, port: 587, user: u, password: env(SMTP_PASSWORD)}\n"
+        "        links: {redirect_urls: null}\n"
+    )
+    result = run("validate", "-c", "k.yaml", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    loaded = load_config(tmp_path / "k.yaml")
+    assert loaded.config.supabase is not None
+    auth = effective_auth(loaded.config, loaded.config.supabase.projects[0])
+    assert auth.smtp is not None and auth.smtp.relay is None
+    assert (auth.smtp.host, auth.smtp.admin_email) == ("smtp.other.example", "a@karto.example")
+    # null is the same as leaving the key out: the default applies.
+    assert auth.links is not None and auth.links.redirect_urls == ["https://a.example"]
+
+
+def test_an_invalid_default_is_reported_at_its_line(run, tmp_path: Path) -> None:
+    (tmp_path / "k.yaml").write_text(
+        "version: 1\nsupabase:\n  defaults:\n    auth:\n"
+        "      smtp: {host: smtp.other.example, port: 587, user: u}\n"
+        "  projects:\n    - {ref: kartoprodabcdefghijk, name: a}\n"
+        "    - {ref: kartostagingabcdefgh, name: b}\n"
+    )
+    result = run("validate", "-c", "k.yaml", cwd=tmp_path)
+    assert result.err_lines == [
+        "k.yaml:5:7: error: supabase.defaults.auth.smtp: enabled SMTP needs host, port, user and "
+        "password; missing: password; add them, or write relay: {smtp2go_user: NAME} to use a "
+        "declared SMTP2GO user [smtp-incomplete]",
+        "k.yaml:5:7: error: supabase.defaults.auth.smtp: enabled SMTP needs admin_email (the From "
+        "address); add admin_email: a verified sender address [smtp-incomplete]",
+        "Error: k.yaml: invalid (2 errors)",
+    ]
