@@ -17,6 +17,9 @@ from karto_smtp.config.model import (
     SmtpSettings,
     SmtpUserConfig,
     SupabaseConfig,
+    SupabaseDefaults,
+    auth_written_at,
+    effective_auth,
     resolve_smtp,
 )
 
@@ -38,7 +41,10 @@ __all__ = [
     "SmtpSettings",
     "SmtpUserConfig",
     "SupabaseConfig",
+    "SupabaseDefaults",
+    "auth_written_at",
     "config_path",
+    "effective_auth",
     "lint",
     "load_config",
     "resolve_smtp",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from karto_smtp.config.lint_email import EMAIL_RULES
 from karto_smtp.config.model import (
     MAX_FREQUENCY_RANGE,
     RATE_LIMIT_EMAIL_SENT_RANGE,
@@ -20,6 +21,9 @@ from karto_smtp.config.model import (
     EffectiveSmtp,
     KartoConfig,
     ProjectConfig,
+    SmtpSettings,
+    auth_written_at,
+    effective_auth,
     is_smtp2go_host,
     resolve_smtp,
 )
@@ -73,11 +77,25 @@ class LintFinding:
 
 
 def lint(loaded: LoadedConfig) -> list[LintFinding]:
-    """Run every rule; findings sorted by position in the file."""
+    """Run every rule; findings sorted by position, karto.yaml's before template files'.
+
+    A setting shared through `supabase.defaults` is checked for every project but
+    reported once, at the line where it is written.
+    """
     ctx = _Context(loaded)
     for rule in RULES:
         rule(ctx)
-    return sorted(ctx.findings, key=lambda f: f.sort_key)
+    unique: dict[tuple[str, str, str, str], LintFinding] = {}
+    for finding in ctx.findings:
+        unique.setdefault(
+            (finding.severity, finding.code, finding.location, finding.message), finding
+        )
+
+    def order(finding: LintFinding) -> tuple[bool, str, int, int, str]:
+        file = finding.location.rsplit(":", 2)[0]
+        return (file != loaded.display, file, *finding.sort_key)
+
+    return sorted(unique.values(), key=order)
 
 
 class _Context:
@@ -87,9 +105,24 @@ class _Context:
         self.findings: list[LintFinding] = []
 
     def add(self, severity: Severity, code: str, path: NodePath, message: str, hint: str) -> None:
+        path = self.written_at(path)
         self.findings.append(
             LintFinding(severity, code, self.loaded.locate(path), message, hint, format_path(path))
         )
+
+    def written_at(self, path: NodePath) -> NodePath:
+        """A project's merged auth setting -> where it is written (project or defaults)."""
+        if len(path) > 4 and path[:2] == ("supabase", "projects") and path[3] == "auth":
+            index = path[2]
+            assert isinstance(index, int)
+            return auth_written_at(self.config, index, path[4:])
+        return path
+
+    def add_at(
+        self, severity: Severity, code: str, location: str, message: str, hint: str, path: str
+    ) -> None:
+        """A finding located outside karto.yaml's keys (e.g. in a template file)."""
+        self.findings.append(LintFinding(severity, code, location, message, hint, path))
 
     def error(self, code: str, path: NodePath, message: str, hint: str) -> None:
         self.add("error", code, path, message, hint)
@@ -97,14 +130,16 @@ class _Context:
     def warning(self, code: str, path: NodePath, message: str, hint: str) -> None:
         self.add("warning", code, path, message, hint)
 
-    def projects(self) -> Iterator[tuple[NodePath, ProjectConfig, EffectiveSmtp]]:
-        """Projects with a managed auth.smtp block, their path and expanded settings."""
+    def projects(self) -> Iterator[tuple[NodePath, ProjectConfig, SmtpSettings, EffectiveSmtp]]:
+        """Projects with managed SMTP settings (their own merged with the defaults): the
+        settings' path, the project, the merged settings and their expanded form."""
         if self.config.supabase is None:
             return
         for index, project in enumerate(self.config.supabase.projects):
+            smtp = effective_auth(self.config, project).smtp
             effective = resolve_smtp(project, self.config)
-            if effective is not None:
-                yield ("supabase", "projects", index, "auth", "smtp"), project, effective
+            if smtp is not None and effective is not None:
+                yield ("supabase", "projects", index, "auth", "smtp"), project, smtp, effective
 
 
 def _secret_refs(ctx: _Context) -> Iterator[tuple[SecretRef, NodePath, str]]:
@@ -123,9 +158,8 @@ def _secret_refs(ctx: _Context) -> Iterator[tuple[SecretRef, NodePath, str]]:
             "" if config.supabase.access_token else " (the default when access_token is omitted)"
         )
         yield ref, ("supabase", "access_token"), default
-        for path, project, _ in ctx.projects():
-            smtp = project.auth.smtp
-            if smtp is not None and smtp.enabled and smtp.password is not None:
+        for path, _project, smtp, _ in ctx.projects():
+            if smtp.enabled and smtp.password is not None:
                 yield smtp.password, (*path, "password"), ""
 
 
@@ -165,11 +199,9 @@ def rule_username_is_email(ctx: _Context) -> None:
                     f"'{user.username}' looks like an email address",
                     hint,
                 )
-    for path, project, _ in ctx.projects():
-        smtp = project.auth.smtp
+    for path, _project, smtp, _ in ctx.projects():
         if (
-            smtp is not None
-            and smtp.enabled
+            smtp.enabled
             and smtp.relay is None
             and smtp.user
             and is_smtp2go_host(smtp.host)
@@ -187,9 +219,8 @@ def rule_smtp2go_relay(ctx: _Context) -> None:
     """smtp2go-host, smtp2go-port."""
     hosts = ", ".join(sorted(SMTP2GO_RELAY_HOSTS))
     ports = "587, 2525, 8025, 25 or 80 (STARTTLS), 465, 8465 or 443 (TLS)"
-    for path, project, effective in ctx.projects():
-        smtp = project.auth.smtp
-        if smtp is None or not smtp.enabled or not effective.via_smtp2go:
+    for path, _project, smtp, effective in ctx.projects():
+        if not smtp.enabled or not effective.via_smtp2go:
             continue
         base = (*path, "relay") if smtp.relay is not None else path
         host = effective.host
@@ -225,7 +256,7 @@ def rule_sender_verified(ctx: _Context) -> None:
         return
     emails = {s.address.lower() for s in account.senders.emails if s.ensure == "present"}
     domains = {d.domain.lower() for d in account.senders.domains if d.ensure == "present"}
-    for path, _project, effective in ctx.projects():
+    for path, _project, _smtp, effective in ctx.projects():
         if not effective.enabled or not effective.via_smtp2go or not effective.admin_email:
             continue
         if not _covered(effective.admin_email, emails, domains):
@@ -246,7 +277,7 @@ def rule_quota(ctx: _Context) -> None:
         return
     contributors = [
         (path, project, effective.rate_limit_email_sent)
-        for path, project, effective in ctx.projects()
+        for path, project, _smtp, effective in ctx.projects()
         if effective.enabled and effective.via_smtp2go and effective.rate_limit_email_sent
     ]
     if not contributors:
@@ -279,9 +310,7 @@ def rule_ranges(ctx: _Context) -> None:
         ("max_frequency", MAX_FREQUENCY_RANGE, "seconds between emails to one user"),
         ("rate_limit_email_sent", RATE_LIMIT_EMAIL_SENT_RANGE, "emails per hour"),
     )
-    for path, project, _ in ctx.projects():
-        smtp = project.auth.smtp
-        assert smtp is not None
+    for path, _project, smtp, _ in ctx.projects():
         for name, (low, high), unit in checks:
             value = getattr(smtp, name)
             if value is not None and not low <= value <= high:
@@ -353,9 +382,7 @@ def _unique(ctx: _Context, code: str, what: str, items: list[tuple[NodePath, str
 
 def rule_relay(ctx: _Context) -> None:
     """relay-conflict, relay-unknown-user, relay-user-absent, relay-no-password, smtp-incomplete."""
-    for path, project, _ in ctx.projects():
-        smtp = project.auth.smtp
-        assert smtp is not None
+    for path, _project, smtp, _ in ctx.projects():
         if smtp.relay is not None:
             explicit = [
                 k for k in ("host", "port", "user", "password") if getattr(smtp, k) is not None
@@ -429,4 +456,5 @@ RULES = (
     rule_ranges,
     rule_duplicates,
     rule_relay,
+    *EMAIL_RULES,
 )

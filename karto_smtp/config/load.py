@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from karto_smtp.config.lint import LintFinding, lint
 from karto_smtp.config.model import FORMAT_VERSION, KartoConfig
+from karto_smtp.config.template_files import TemplateFiles, read_template_files
 from karto_smtp.config.yaml_loader import (
     NodePath,
     Position,
@@ -53,11 +54,14 @@ class LoadedConfig:
     config: KartoConfig
     path: Path
     display: str
+    # sha256 of karto.yaml and of every template file it names (see TemplateFiles.digest).
     digest: str
     document: YamlDocument = field(repr=False)
     # The environment holds secret values: never part of a repr or a log line.
     environ: Mapping[str, str] = field(repr=False)
     findings: list[LintFinding] = field(default_factory=list)
+    # Email template files named by content_path, read at load time.
+    templates: TemplateFiles = field(default_factory=TemplateFiles, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -135,7 +139,10 @@ def load_config(
         findings = [_from_pydantic(error, document, display) for error in exc.errors()]
         raise ConfigProblems(_unique_sorted(findings)) from None
 
-    loaded = LoadedConfig(config, path, display, digest, document, env)
+    templates = read_template_files(config, path.parent, Path(display).parent)
+    loaded = LoadedConfig(
+        config, path, display, templates.digest(digest), document, env, templates=templates
+    )
     _attach_secret_refs(loaded)
     if check:
         loaded.findings = lint(loaded)

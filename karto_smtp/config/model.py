@@ -14,11 +14,21 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from karto_smtp.config.merge import layer_of, merge_over
+from karto_smtp.config.yaml_loader import NodePath
 from karto_smtp.secrets import (
     PASSWORD_REF_PATTERN,
     SECRET_REF_PATTERN,
@@ -56,6 +66,8 @@ SMTP2GO_PORTS: tuple[int, ...] = SMTP2GO_STARTTLS_PORTS + SMTP2GO_TLS_PORTS
 
 MAX_FREQUENCY_RANGE = (0, 32767)
 RATE_LIMIT_EMAIL_SENT_RANGE = (1, 2147483647)
+OTP_EXPIRY_RANGE = (0, 2147483647)
+OTP_LENGTH_RANGE = (6, 10)
 INT32_MAX = 2147483647
 
 _EMAIL_RE = re.compile(
@@ -69,6 +81,9 @@ _SUBDOMAIN_RE = re.compile(_LABEL)
 _USERNAME_RE = re.compile(r"[A-Za-z0-9._@-]{5,100}")
 _REF_RE = re.compile(r"[a-z]{20}")
 _URL_RE = re.compile(r"https?://[^\s/]+(?:/\S*)?")
+# Auth link settings: any scheme (mobile apps use their own), wildcards allowed; no comma,
+# because the Management API joins the redirect allow list with commas.
+_LINK_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s,]+")
 # SMTP2GO's custom_ratelimit_period: "<n> hour[s]|day[s]|week[s]|month[s]" and/or "hh:mm:ss".
 _PERIOD_RE = re.compile(
     r"(?:[1-9][0-9]* +(?:hour|day|week|month)s?)?(?: *[0-9]{1,3}:[0-5][0-9]:[0-5][0-9])?"
@@ -127,6 +142,15 @@ ApiUrl = Annotated[
     str,
     _check(_URL_RE, "url", "'{value}' is not an http(s) URL"),
     Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"}),
+]
+LinkUrl = Annotated[
+    str,
+    _check(
+        _LINK_URL_RE,
+        "link_url",
+        "'{value}' is not a URL (scheme://host/path, no spaces or commas)",
+    ),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s,]+$"}),
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ensure = Literal["present", "absent"]
@@ -329,6 +353,12 @@ class RelayRef(_Model):
 class SmtpSettings(_Model):
     """Auth > SMTP settings of a Supabase project. Give `relay` or host/port/user/password."""
 
+    # A project's relay replaces the defaults' explicit server and the other way round.
+    ALTERNATIVES: ClassVar[tuple[frozenset[str], ...]] = (
+        frozenset({"relay"}),
+        frozenset({"host", "port", "user", "password"}),
+    )
+
     enabled: bool = True
     """false turns custom SMTP off (Supabase then uses its built-in mailer)."""
     relay: RelayRef | None = None
@@ -375,11 +405,121 @@ class SmtpSettings(_Model):
     Supabase sets 30 when custom SMTP is turned on in the dashboard."""
 
 
+def _range(bounds: tuple[int, int]) -> Any:
+    # Ranges are checked by the out-of-range lint rule, which names the API's limits.
+    return Field(json_schema_extra={"minimum": bounds[0], "maximum": bounds[1]})
+
+
+class EmailTemplate(_Model):
+    """One Auth email: its subject and its HTML body, both Go templates."""
+
+    ALTERNATIVES: ClassVar[tuple[frozenset[str], ...]] = (
+        frozenset({"content"}),
+        frozenset({"content_path"}),
+    )
+
+    subject: str | None = None
+    """Subject line, a template too (e.g. '{{ .Token }} is your code'). Auth sends its
+    default subject when this is empty."""
+    content_path: Annotated[str, Field(min_length=1)] | None = None
+    """HTML file holding the body, relative to the folder of karto.yaml (always)."""
+    content: str | None = None
+    """The HTML body written inline, instead of content_path."""
+
+    @model_validator(mode="after")
+    def _one_body(self) -> EmailTemplate:
+        if self.content is not None and self.content_path is not None:
+            raise PydanticCustomError(
+                "content_conflict", "content and content_path are alternatives; keep one"
+            )
+        return self
+
+
+class EmailNotification(EmailTemplate):
+    """A security notification: whether Auth sends it, its subject and its body."""
+
+    enabled: bool | None = None
+    """true: Auth mails the user when this happens; false: it does not."""
+
+
+class EmailTemplates(_Model):
+    """Auth emails that carry a link or a code, by their Management API names."""
+
+    confirmation: EmailTemplate | None = None
+    """Sign-up confirmation."""
+    invite: EmailTemplate | None = None
+    """Invitation of a new user."""
+    magic_link: EmailTemplate | None = None
+    """Passwordless sign-in link."""
+    recovery: EmailTemplate | None = None
+    """Password reset."""
+    email_change: EmailTemplate | None = None
+    """Confirmation of a new email address."""
+    reauthentication: EmailTemplate | None = None
+    """One-time code before a sensitive action."""
+
+
+class EmailNotifications(_Model):
+    """Security notifications, by their Management API names."""
+
+    password_changed: EmailNotification | None = None
+    """The password was changed."""
+    email_changed: EmailNotification | None = None
+    """The email address was changed (sent to the old address)."""
+    phone_changed: EmailNotification | None = None
+    """The phone number was changed."""
+    identity_linked: EmailNotification | None = None
+    """A sign-in method (identity provider) was linked."""
+    identity_unlinked: EmailNotification | None = None
+    """A sign-in method was removed."""
+    mfa_factor_enrolled: EmailNotification | None = None
+    """An MFA factor was added."""
+    mfa_factor_unenrolled: EmailNotification | None = None
+    """An MFA factor was removed."""
+
+
+class OtpSettings(_Model):
+    """One-time codes and links sent by email."""
+
+    expiry: Annotated[int, _range(OTP_EXPIRY_RANGE)] | None = None
+    """Seconds an emailed code or link stays valid (mailer_otp_exp)."""
+    length: Annotated[int, _range(OTP_LENGTH_RANGE)] | None = None
+    """Digits in an emailed code, 6..10 (mailer_otp_length)."""
+
+
+class EmailSettings(_Model):
+    """Auth email content and behaviour. Keys left out are not managed."""
+
+    templates: EmailTemplates | None = None
+    """Subjects and bodies of the emails that carry a link or a code."""
+    notifications: EmailNotifications | None = None
+    """Security notifications: on/off, subject and body."""
+    otp: OtpSettings | None = None
+    """Expiry and length of emailed codes."""
+    secure_email_change: bool | None = None
+    """true: an email change must be confirmed from both the old and the new address."""
+
+
+class LinkSettings(_Model):
+    """Where the links in Auth emails lead."""
+
+    site_url: LinkUrl | None = None
+    """The app's URL: the default redirect after a link is followed, and {{ .SiteURL }}
+    in templates. Supabase's default is http://localhost:3000."""
+    redirect_urls: list[LinkUrl] | None = None
+    """Other URLs a link may redirect to (the allow list; wildcards like
+    https://*.example.com/** allowed). This list replaces the live one."""
+
+
 class AuthConfig(_Model):
     """Supabase Auth settings managed by karto-smtp."""
 
     smtp: SmtpSettings | None = None
     """Custom SMTP. Omitted: the project's SMTP settings are not managed."""
+    email: EmailSettings | None = None
+    """Email templates, notifications and codes. Omitted: not managed."""
+    links: LinkSettings | None = None
+    """Site URL and redirect allow list. Omitted: not managed."""
 
 
 class ProjectConfig(_Model):
@@ -393,6 +533,14 @@ class ProjectConfig(_Model):
     """Auth settings."""
 
 
+class SupabaseDefaults(_Model):
+    """Settings every project inherits; a project's own value wins."""
+
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    """Auth settings merged under each project's auth: mappings merge key by key, lists
+    and single values are replaced by the project's."""
+
+
 class SupabaseConfig(_Model):
     """Supabase Management API access and the projects to manage."""
 
@@ -401,8 +549,10 @@ class SupabaseConfig(_Model):
     an environment variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
     api_url: ApiUrl | None = None
     """Management API base URL. Default https://api.supabase.com; SUPABASE_API_URL overrides."""
+    defaults: SupabaseDefaults | None = None
+    """Settings shared by every project (e.g. staging and production)."""
     projects: list[ProjectConfig] = Field(default_factory=list)
-    """Projects whose Auth SMTP settings are managed."""
+    """Projects whose Auth settings are managed."""
 
     _default_access_token: SecretRef = PrivateAttr(
         default_factory=lambda: SecretRef.env(SUPABASE_ACCESS_TOKEN_ENV)
@@ -463,12 +613,36 @@ def is_smtp2go_host(host: str | None) -> bool:
     return host == "smtp2go.com" or host.endswith(".smtp2go.com")
 
 
+def _default_auth(config: KartoConfig) -> AuthConfig | None:
+    if config.supabase is None or config.supabase.defaults is None:
+        return None
+    return config.supabase.defaults.auth
+
+
+def effective_auth(config: KartoConfig, project: ProjectConfig) -> AuthConfig:
+    """The project's auth settings with `supabase.defaults.auth` merged under them."""
+    merged = merge_over(project.auth, _default_auth(config))
+    return merged if merged is not None else AuthConfig()
+
+
+def auth_written_at(config: KartoConfig, index: int, path: NodePath) -> NodePath:
+    """Where the value at `supabase.projects[index].auth.<path>` of the merged settings is
+    written: under the project, or under `supabase.defaults.auth`.
+    """
+    assert config.supabase is not None
+    project = config.supabase.projects[index]
+    if layer_of(project.auth, _default_auth(config), path) == "base":
+        return ("supabase", "defaults", "auth", *path)
+    return ("supabase", "projects", index, "auth", *path)
+
+
 def resolve_smtp(project: ProjectConfig, config: KartoConfig) -> EffectiveSmtp | None:
     """Expand `relay:` into host/port/user/password; None when auth.smtp is not managed.
 
-    An undeclared relay user gives `password=None` (lint reports it as an error).
+    Uses the merged settings (`effective_auth`). An undeclared relay user gives
+    `password=None` (lint reports it as an error).
     """
-    smtp = project.auth.smtp
+    smtp = effective_auth(config, project).smtp
     if smtp is None:
         return None
     common: dict[str, Any] = {

@@ -1,0 +1,3 @@
+module karto/gooracle
+
+go 1.19
