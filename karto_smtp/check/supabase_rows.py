@@ -41,6 +41,7 @@ def handoff_state(description: object, ref: str, digest: object) -> Handoff:
     expected = record.get(entry_key(Address(PROVIDER, AUTH_SMTP, ref)))
     return "matches" if expected == token(str(digest)) else "differs"
 
+
 # Values the API has used for "a password is set but not shown".
 _MASKED = "****"
 

@@ -23,7 +23,7 @@ def _value(value: Any) -> str:
         return "null"
     if isinstance(value, str) and value.startswith("(") and value.endswith(")"):
         return value  # (sensitive value), (known after apply)
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _style(text: str, colour: str | None, enabled: bool) -> str:
@@ -41,6 +41,23 @@ def summary_line(plan: Plan) -> str:
             return f"No changes. {', '.join(plan.options.targets)} match karto.yaml."
         return NO_CHANGES
     return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
+
+
+def _text_lines(change: Change, item: FieldChange, width: int) -> list[str]:
+    """A multi-line value: its size when new, a unified diff when changed (never all of it)."""
+    import difflib
+
+    name = item.field.ljust(width)
+    before = item.before if isinstance(item.before, str) else None
+    after = item.after if isinstance(item.after, str) else ""
+    if change.action is Action.CREATE or before is None:
+        count = len(after.splitlines())
+        return [f"+ {name} = (text, {count} line{'s' if count != 1 else ''})"]
+    diff = difflib.unified_diff(
+        before.splitlines(), after.splitlines(), "live", "karto.yaml", n=2, lineterm=""
+    )
+    body = [line for line in diff if not line.startswith(("---", "+++"))]
+    return [f"~ {name} ="] + [f"    {line}" for line in body]
 
 
 def _field_line(change: Change, item: FieldChange, width: int) -> str:
@@ -65,6 +82,16 @@ def render_change(change: Change, colour: bool) -> list[str]:
         lines.append(_style(f"  {symbol} {change.address} {{", tint, colour))
         width = max((len(f.field) for f in change.fields), default=0)
         for item in change.fields:
+            if item.display == "text" and change.action is not Action.DELETE:
+                for line in _text_lines(change, item, width):
+                    mark = line.lstrip()[:1]
+                    tinted = COLOURS.get(
+                        {"+": Action.CREATE, "-": Action.DELETE, "~": Action.UPDATE}.get(
+                            mark, Action.NOOP
+                        )
+                    )
+                    lines.append("      " + _style(line, tinted, colour))
+                continue
             line = _field_line(change, item, width)
             lines.append("      " + _style(line[0], tint, colour) + line[1:])
         if change.unchanged_fields:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from karto_smtp.engine.address import Address
 from karto_smtp.engine.provider import Desired
 from karto_smtp.engine.resource import Credential, CredentialName, Resource
-from karto_smtp.providers.supabase.fields import AUTH_SMTP, PASSWORD_FIELD, PROVIDER
+from karto_smtp.providers.supabase.fields import AUTH_EMAIL, AUTH_SMTP, PASSWORD_FIELD, PROVIDER
 
 if TYPE_CHECKING:
     from karto_smtp.config.load import LoadedConfig
@@ -23,7 +23,10 @@ def desired(loaded: LoadedConfig, environ: Mapping[str, str]) -> Desired:
         return found
     for i, project in enumerate(config.supabase.projects):
         effective = resolve_smtp(project, config)
+        email = _email(loaded, i)
         if effective is None:
+            if email is not None:
+                found.resources.append(email)
             continue
         address = Address(PROVIDER, AUTH_SMTP, project.ref)
         resource = Resource(
@@ -33,6 +36,11 @@ def desired(loaded: LoadedConfig, environ: Mapping[str, str]) -> Desired:
             extra={"aliases": (project.name,)},
         )
         found.resources.append(resource)
+        if email is not None:
+            # Templates apply only once custom SMTP is on: SMTP settings go first.
+            email.depends_on.append(address)
+            email.extra["smtp_on"] = effective.enabled
+            found.resources.append(email)
         if not effective.enabled:
             resource.fields["smtp_host"] = None
             continue
@@ -59,3 +67,27 @@ def desired(loaded: LoadedConfig, environ: Mapping[str, str]) -> Desired:
             resource.secrets[PASSWORD_FIELD] = credential
             found.credentials.append(credential)
     return found
+
+
+def _email(loaded: LoadedConfig, index: int) -> Resource | None:
+    """The project's email and link settings, when karto.yaml declares any."""
+    from karto_smtp.config.model import effective_auth
+    from karto_smtp.providers.supabase.email_fields import (
+        EMAIL_FIELD_KEYS,
+        desired_email_fields,
+        normalise_live_email_fields,
+    )
+
+    assert loaded.config.supabase is not None
+    project = loaded.config.supabase.projects[index]
+    wire = desired_email_fields(effective_auth(loaded.config, project), loaded.templates)
+    if not wire:
+        return None
+    return Resource(
+        address=Address(PROVIDER, AUTH_EMAIL, project.ref),
+        label=f"project {project.name} (Auth email)",
+        location=loaded.locate(("supabase", "projects", index, "auth")),
+        fields=normalise_live_email_fields(wire),
+        text_fields=frozenset(k for k in EMAIL_FIELD_KEYS if k.endswith("_content")),
+        extra={"aliases": (project.name,), "wire": wire},
+    )

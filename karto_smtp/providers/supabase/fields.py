@@ -9,6 +9,8 @@ from typing import Any
 
 PROVIDER = "supabase"
 AUTH_SMTP = "auth_smtp"
+# A project's Auth email templates, notifications, codes and links, on the same endpoint.
+AUTH_EMAIL = "auth_email"
 PASSWORD_FIELD = "smtp_pass"
 # Sent together whenever one of them changes: the API treats them as one block.
 SMTP_GROUP = (

@@ -12,6 +12,8 @@ from karto_smtp.engine.provider import Held, HeldState, Live, Provider, Values
 from karto_smtp.engine.resource import Resource
 from karto_smtp.providers.supabase.client import SupabaseClient
 from karto_smtp.providers.supabase.fields import (
+    AUTH_EMAIL,
+    AUTH_SMTP,
     PASSWORD_FIELD,
     RATE_LIMIT,
     SMTP_GROUP,
@@ -32,10 +34,11 @@ class SupabaseProvider(Provider):
         self.client = client
 
     async def read(self, resources: Sequence[Resource]) -> dict[Address, Live | None]:
-        configs = await asyncio.gather(
-            *(self.client.get_auth_config(r.address.key) for r in resources)
-        )
-        return {r.address: normalise_auth(c) for r, c in zip(resources, configs, strict=True)}
+        # One read per project, whatever number of its settings karto.yaml manages.
+        refs = list(dict.fromkeys(r.address.key for r in resources))
+        configs = await asyncio.gather(*(self.client.get_auth_config(ref) for ref in refs))
+        by_ref = dict(zip(refs, configs, strict=True))
+        return {r.address: _normalise(r, by_ref[r.address.key]) for r in resources}
 
     def held(self, resource: Resource, field: str, live: Live) -> Held:
         value = live.get(field)
@@ -61,6 +64,10 @@ class SupabaseProvider(Provider):
         live: Live | None,
         values: Values,
     ) -> list[Request]:
+        if resource.address.kind == AUTH_EMAIL:
+            wire = resource.extra["wire"]
+            email = {name: wire[name] for name in wire if name in changed}
+            return [self._patch(resource, email)] if email else []
         fields = resource.fields
         if "smtp_host" in fields and fields["smtp_host"] is None:
             return [self._patch(resource, {"smtp_host": ""})]
@@ -91,7 +98,35 @@ class SupabaseProvider(Provider):
 
     async def send(self, request: Request, resource: Resource) -> Live | None:
         response = await self.client.patch_auth_config(resource.address.key, request.body)
-        return normalise_auth(response) if isinstance(response, dict) else None
+        return _normalise(resource, response) if isinstance(response, dict) else None
+
+    def notes(self, resource: Resource, live: Live | None, action: Action) -> list[str]:
+        if resource.address.kind == AUTH_SMTP:
+            turning_off = "smtp_host" in resource.fields and resource.fields["smtp_host"] is None
+            if turning_off and smtp_enabled(live):
+                return [
+                    "custom SMTP goes off: Auth mails through Supabase's built-in mailer, and "
+                    "the project's email templates may stop applying (projects on the default "
+                    "mailer may not use custom templates)"
+                ]
+        if resource.address.kind == AUTH_EMAIL and action is not Action.NOOP:
+            smtp_on = (live or {}).get("_smtp_enabled") or resource.extra.get("smtp_on")
+            if not smtp_on:
+                return [
+                    "custom SMTP is off and karto.yaml does not turn it on: Supabase may refuse "
+                    "template changes (new free projects edit templates only with custom SMTP) "
+                    "or send its defaults"
+                ]
+        return []
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _normalise(resource: Resource, raw: dict[str, Any]) -> Live:
+    if resource.address.kind == AUTH_EMAIL:
+        from karto_smtp.providers.supabase.email_fields import normalise_live_email_fields
+
+        # Never compared (not a declared field): it tells whether templates can apply.
+        return {**normalise_live_email_fields(raw), "_smtp_enabled": smtp_enabled(raw)}
+    return normalise_auth(raw)
