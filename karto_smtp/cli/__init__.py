@@ -18,6 +18,10 @@ from karto_smtp.errors import KartoError
 
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "import": (
+        "karto_smtp.cli.import_:import_",
+        "Write a karto.yaml that declares what the live services hold now.",
+    ),
     "validate": (
         "karto_smtp.cli.validate:validate",
         "Check karto.yaml offline: schema and lint rules.",
