@@ -18,6 +18,7 @@ from karto_smtp.errors import KartoError
 
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("karto_smtp.cli.init:init", "Write a starter karto.yaml (asks, or from flags)."),
     "import": (
         "karto_smtp.cli.import_:import_",
         "Write a karto.yaml that declares what the live services hold now.",
