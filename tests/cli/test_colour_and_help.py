@@ -73,3 +73,28 @@ def test_every_command_help_shows_examples(capsys, command):
         line.startswith(("# ", "$ karto-smtp ", "$ . ./sandbox.env")) for line in examples
     ), examples
     assert any(line.startswith(f"$ karto-smtp {command}") for line in examples)
+
+
+def test_shell_completion_as_documented_completes_commands():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "karto-smtp"
+    env = {
+        **os.environ,
+        "_KARTO_SMTP_COMPLETE": "bash_complete",
+        "COMP_WORDS": "karto-smtp im",
+        "COMP_CWORD": "1",
+    }
+    completed = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=30)
+    assert completed.stdout.splitlines() == ["plain,import"]
+    source = subprocess.run(
+        [str(script)],
+        env={**os.environ, "_KARTO_SMTP_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "complete -o nosort -F _karto_smtp_completion karto-smtp" in source.stdout
