@@ -1,8 +1,8 @@
 """Lint findings outside `validate`: said once, in one line, pointing at validate.
 
-`validate` prints every finding in full. plan, apply and check run on every push and
-every night, where the same warning in full on each run is noise; they print one line
-with the codes instead, so a new kind of warning still stands out.
+`validate` prints every finding in full. Commands that run on every push and every night
+(check today; plan and apply are meant to follow) print one line with the codes instead:
+the same warning in full on each run is noise, and a new kind of warning still stands out.
 """
 
 from __future__ import annotations
