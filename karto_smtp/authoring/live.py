@@ -8,7 +8,7 @@ Passwords are never part of a snapshot: SMTP2GO's `email_password` and Supabase'
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +133,7 @@ async def read_snapshot(
     everything: bool,
     refs: list[str],
     want_smtp2go: bool,
-    relays_smtp2go: Any,
+    relays_smtp2go: Callable[[LiveProject], bool],
 ) -> tuple[Snapshot, list[dict[str, Any]]]:
     """Read the projects (every active one with `everything`, else `refs`), then SMTP2GO
     when `want_smtp2go` or when `relays_smtp2go(project)` says a project relays through it.

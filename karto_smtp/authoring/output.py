@@ -82,12 +82,10 @@ def check_text(text: str, destination: str) -> Checked:
 
 
 def write_text(text: str, destination: str, force: bool) -> None:
-    """Write `text`; without `force`, never over an existing file (even one made meanwhile)."""
+    """Write `text` to a file (not `-`: the command prints that); without `force`, never
+    over an existing file, even one made meanwhile."""
     if destination == STDOUT:
-        import click
-
-        click.echo(text, nl=False)
-        return
+        raise ValueError("stdout is the command's to write")
     path = Path(destination)
     if not force:
         try:

@@ -108,7 +108,10 @@ def import_(
     imported = importer.build_document(snapshot, selection)
     text = render(imported.document, importer.HEADER)
     checked = out.check_text(text, output)
-    out.write_text(text, output, force)
+    if output == out.STDOUT:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, output, force)
     for project in skipped:
         click.echo(
             f"Skipped project {project.get('name')} ({project.get('ref')}): "

@@ -122,7 +122,10 @@ def init(
         for finding in checked.errors:
             click.echo(finding.format(), err=True)
         raise ConfigError("the answers make an invalid karto.yaml; nothing was written")
-    out.write_text(text, output, force=False)
+    if output == out.STDOUT:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, output, force=False)
     for finding in checked.warnings:
         click.echo(finding.format(), err=True)
     if output != out.STDOUT:
