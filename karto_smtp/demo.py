@@ -20,15 +20,16 @@ DEMO_RECIPIENT = "new.user@example.com"
 
 def _run(step: str, args: list[str], env: dict[str, str], expect: tuple[int, ...] = (0,)) -> str:
     click.secho(f"\n$ karto-smtp {' '.join(args)}", bold=True)
+    # One stream, so progress and warnings print where they happened, as in a terminal.
     completed = subprocess.run(
         [sys.executable, "-m", "karto_smtp", *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=120,
     )
     click.echo(completed.stdout, nl=False)
-    click.echo(completed.stderr, nl=False, err=True)
     if completed.returncode not in expect:
         raise click.ClickException(f"demo step '{step}' exited {completed.returncode}")
     return completed.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,32 +78,53 @@ def _ms(row: Row) -> str:
     return "" if row.ms is None else str(row.ms)
 
 
-def render_text(rows: list[Row], colour: bool = False) -> str:
-    """A plain table; colour only changes the status word (callers decide TTY / NO_COLOR)."""
+MIN_DETAIL_WIDTH = 30
+
+
+def render_text(rows: list[Row], colour: bool = False, width: int | None = None) -> str:
+    """A plain table; colour only changes the status word (callers decide TTY / NO_COLOR).
+
+    With `width` (the terminal's columns), DETAIL and fix lines wrap inside the DETAIL
+    column; when the other columns leave less than MIN_DETAIL_WIDTH for it, each detail
+    goes on its own indented lines under its row instead.
+    """
     if not rows:
         return "Nothing to check: karto.yaml declares no SMTP user and no project using one.\n"
     header = ("STATUS", "LINK", "SUBJECT", "MS", "DETAIL")
     cells = [(r.status, LINK_TITLES[r.link], r.subject, _ms(r), r.detail) for r in rows]
     widths = [max(len(header[i]), *(len(c[i]) for c in cells)) for i in range(4)]
-    indent = " " * (sum(widths) + 2 * len(widths))
+    start = sum(widths) + 2 * len(widths)
+    room = None if width is None else width - start
+    under = room is not None and room < MIN_DETAIL_WIDTH
+    indent = " " * (4 if under else start)
+    wrap_at = None if width is None else (width - len(indent))
 
-    def line(values: tuple[str, ...], status: str | None = None) -> str:
+    def wrapped(text: str) -> list[str]:
+        if wrap_at is None:
+            return [text]
+        return textwrap.wrap(text, wrap_at, break_on_hyphens=False) or [""]
+
+    def line(values: tuple[str, ...], status: str | None = None) -> list[str]:
         first = values[0].ljust(widths[0])
         if status is not None and colour:
             first = click.style(first, fg=_COLOURS[status], bold=status == "fail")
-        rest = [
-            values[1].ljust(widths[1]),
-            values[2].ljust(widths[2]),
-            values[3].rjust(widths[3]),
-            values[4],
-        ]
-        return "  ".join([first, *rest]).rstrip()
+        rest = [values[1].ljust(widths[1]), values[2].ljust(widths[2]), values[3].rjust(widths[3])]
+        if under:
+            head = "  ".join([first, *rest]).rstrip()
+            return [head] + [indent + part for part in wrapped(values[4]) if values[4]]
+        detail = wrapped(values[4])
+        head = "  ".join([first, *rest, detail[0]]).rstrip()
+        return [head] + [indent + part for part in detail[1:]]
 
-    out = [line(header)]
+    out = (
+        line(header)
+        if not under
+        else ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]
+    )
     for row, values in zip(rows, cells, strict=True):
-        out.append(line(values, row.status))
+        out += line(values, row.status)
         if row.fix:
-            out.append(f"{indent}fix: {row.fix}")
+            out += [indent + part for part in wrapped(f"fix: {row.fix}")]
     counts = summary(rows)
     verdict = "ok" if exit_code(rows) == 0 else "problems found"
     out.append("")

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -19,6 +20,11 @@ from karto_smtp.errors import KartoError
 
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("karto_smtp.cli.init:init", "Write a starter karto.yaml (asks, or from flags)."),
+    "import": (
+        "karto_smtp.cli.import_:import_",
+        "Write a karto.yaml that declares what the live services hold now.",
+    ),
     "validate": (
         "karto_smtp.cli.validate:validate",
         "Check karto.yaml offline: schema and lint rules.",
@@ -41,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("karto_smtp.demo:demo", "Run validate, plan, apply, plan and check on the sandbox."),
 }
 
+NO_COLOR_META = "karto_smtp.no_color"
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -50,7 +58,12 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
-        return getattr(importlib.import_module(module_name), attribute)
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        if command.epilog is None:
+            from karto_smtp.cli.examples import examples_for
+
+            command.epilog = examples_for(cmd_name)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Listing help must not import every command module.
@@ -58,10 +71,27 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Run `karto-smtp COMMAND --help` for a command's options and examples.",
+)
 @click.version_option(__version__, prog_name="karto-smtp")
-def cli() -> None:
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No colour, even on a terminal (also: NO_COLOR=1; FORCE_COLOR=1 forces it).",
+)
+@click.pass_context
+def cli(ctx: click.Context, no_color: bool) -> None:
     """Manage SMTP2GO users and senders and Supabase Auth SMTP settings as code."""
+    ctx.meta[NO_COLOR_META] = no_color
+    # click.echo strips or keeps escape codes by ctx.color: forced either way here, else
+    # click decides per stream (a terminal keeps them).
+    if not color_enabled(_Terminal()):
+        ctx.color = False
+    elif color_enabled(_Pipe()):
+        ctx.color = True
 
 
 class Terminated(BaseException):
@@ -99,9 +129,36 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
 
 
-def color_enabled(stream: Any = None) -> bool:
-    """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+class _Pipe:
+    def isatty(self) -> bool:
         return False
+
+
+def _flag_set(environ: Mapping[str, str], name: str) -> bool:
+    # FORCE_COLOR=0 and FORCE_COLOR=false are common ways of saying "no".
+    return environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def color_enabled(stream: Any = None, environ: Mapping[str, str] | None = None) -> bool:
+    """The one colour decision, in this order (first match wins):
+
+    1. `--no-color` on the command line: no colour;
+    2. NO_COLOR set to anything but empty (https://no-color.org): no colour;
+    3. FORCE_COLOR set and not 0/false (https://force-color.org): colour, even in a pipe;
+    4. otherwise colour only when `stream` (default stdout) is a terminal.
+    """
+    env = os.environ if environ is None else environ
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().meta.get(NO_COLOR_META):
+        return False
+    if env.get("NO_COLOR"):
+        return False
+    if _flag_set(env, "FORCE_COLOR"):
+        return True
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -85,10 +86,16 @@ def check(
     )
     # Lint problems do not stop a check: a live check is how a user confirms what they mean
     # (an email as username, an undeclared sender). Schema errors still do.
+    from karto_smtp.cli.notices import warnings_line
+
     loaded = load_config(default_config_path(config_path), check=False)
-    for finding in lint(loaded):
-        if finding.path not in _CREDENTIALS_CHECK_DOES_NOT_USE:
+    findings = [f for f in lint(loaded) if f.path not in _CREDENTIALS_CHECK_DOES_NOT_USE]
+    for finding in findings:
+        if finding.severity == "error":
             click.echo(f"note: {finding.format()}", err=True)
+    summary_line = warnings_line(findings, loaded.display)
+    if summary_line:
+        click.echo(f"note: {summary_line}", err=True)
     selected = select(loaded, list(targets))
     rows = Checker(loaded, selected, options, os.environ).run()
     if fmt == "json":
@@ -96,5 +103,6 @@ def check(
     else:
         from karto_smtp.cli import color_enabled
 
-        click.echo(render_text(rows, colour=color_enabled()), nl=False)
+        width = shutil.get_terminal_size().columns
+        click.echo(render_text(rows, colour=color_enabled(), width=width), nl=False)
     sys.exit(exit_code(rows))

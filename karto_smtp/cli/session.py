@@ -22,13 +22,17 @@ def progress(message: str) -> None:
 
 
 def load(config_path: Path | None) -> LoadedConfig:
-    """Load and lint karto.yaml; warnings go to stderr, errors stop before any call."""
+    """Load and lint karto.yaml; errors stop before any call, warnings are one line on
+    stderr that points at `validate` (which prints them in full)."""
     from karto_smtp.config.load import config_path as default_config_path
     from karto_smtp.config.load import load_config
 
+    from karto_smtp.cli.notices import warnings_line
+
     loaded = load_config(default_config_path(config_path))
-    for warning in loaded.warnings:
-        click.echo(warning.format(), err=True)
+    line = warnings_line(loaded.warnings, loaded.display)
+    if line:
+        click.echo(line, err=True)
     return loaded
 
 

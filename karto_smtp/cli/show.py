@@ -13,13 +13,7 @@ FORMATS = ("text", "json", "markdown")
 @click.argument("planfile", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def show(planfile: Path, fmt: str) -> None:
-    """Show a plan saved by `plan --out`, as text, JSON or Markdown.
-
-    \b
-    Examples:
-      karto-smtp show karto.plan
-      karto-smtp show karto.plan --format markdown >> "$GITHUB_STEP_SUMMARY"
-    """
+    """Show a plan saved by `plan --out`, as text, JSON or Markdown."""
     from karto_smtp.cli import color_enabled
     from karto_smtp.cli.session import render
     from karto_smtp.engine.planfile import read_plan

@@ -30,6 +30,9 @@ def _summary(loaded: LoadedConfig) -> str:
 
 
 @click.command()
+@click.argument(
+    "files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[FILE]..."
+)
 @click.option(
     "-c",
     "--config",
@@ -39,28 +42,58 @@ def _summary(loaded: LoadedConfig) -> str:
     help="Config file (default: $KARTO_CONFIG, else ./karto.yaml).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def validate(config_option: Path | None, strict: bool) -> None:
-    """Check karto.yaml offline: schema and lint rules. Exit 1 on any error."""
-    path = config_path(config_option)
+@click.option(
+    "--require-secrets",
+    is_flag=True,
+    help="An env()/file() secret that cannot be read here is an error, not a note.",
+)
+def validate(
+    files: tuple[Path, ...], config_option: Path | None, strict: bool, require_secrets: bool
+) -> None:
+    """Check karto.yaml offline: schema and lint rules. Exit 1 on any error.
+
+    No credentials are needed: a secret whose value is not here (an unset variable, an
+    absent secret file) is a note. plan and apply still require it, as does
+    --require-secrets. FILE... (as a pre-commit hook passes them) checks each file.
+    """
+    paths = list(files) if files else [config_path(config_option)]
+    failures = [
+        failure
+        for path in paths
+        if (failure := _validate_one(path, strict, require_secrets)) is not None
+    ]
+    if len(paths) == 1 and failures:
+        raise ConfigError(failures[0])
+    if failures:
+        for failure in failures:
+            click.echo(failure, err=True)
+        raise ConfigError(f"{len(failures)} of {len(paths)} files are invalid")
+
+
+def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None:
+    """Print the findings and the verdict of one file; the failure message, or None."""
     loaded: LoadedConfig | None = None
     try:
         loaded = load_config(path, check=False)
-        findings: list[LintFinding] = lint(loaded)
+        findings: list[LintFinding] = lint(loaded, require_secrets=require_secrets)
     except ConfigProblems as exc:
         findings = exc.findings
     if strict:
-        findings = [f.as_error() for f in findings]
+        findings = [f.as_error() if f.severity == "warning" else f for f in findings]
     for finding in findings:
         click.echo(finding.format(), err=True)
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
-    if errors or loaded is None:
-        counts = _plural(errors, "error")
-        if warnings:
-            counts += ", " + _plural(warnings, "warning")
-        raise ConfigError(f"{path}: invalid ({counts})")
-    tail = f"; {_plural(warnings, 'warning')}" if warnings else ""
+    counts = {
+        severity: sum(1 for f in findings if f.severity == severity)
+        for severity in ("error", "warning", "note")
+    }
+    if counts["error"] or loaded is None:
+        text = _plural(counts["error"], "error")
+        if counts["warning"]:
+            text += ", " + _plural(counts["warning"], "warning")
+        return f"{path}: invalid ({text})"
+    tail = "".join(f"; {_plural(counts[s], s)}" for s in ("warning", "note") if counts[s])
     click.echo(f"{path}: valid ({_summary(loaded)}{tail})")
+    return None
 
 
 @click.command()

@@ -33,7 +33,7 @@ from karto_smtp.secrets import SecretRef, SecretUnavailable
 if TYPE_CHECKING:
     from karto_smtp.config.load import LoadedConfig
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 HOURS_PER_MONTH = 24 * 30
@@ -76,13 +76,15 @@ class LintFinding:
             return 0, 0, self.path
 
 
-def lint(loaded: LoadedConfig) -> list[LintFinding]:
+def lint(loaded: LoadedConfig, *, require_secrets: bool = True) -> list[LintFinding]:
     """Run every rule; findings sorted by position, karto.yaml's before template files'.
 
     A setting shared through `supabase.defaults` is checked for every project but
-    reported once, at the line where it is written.
+    reported once, at the line where it is written. `require_secrets=False` (validate
+    without credentials, e.g. a pre-commit hook) reports a secret whose value is not here
+    (unset variable, absent file) as a note, not an error.
     """
-    ctx = _Context(loaded)
+    ctx = _Context(loaded, require_secrets=require_secrets)
     for rule in RULES:
         rule(ctx)
     unique: dict[tuple[str, str, str, str], LintFinding] = {}
@@ -99,8 +101,9 @@ def lint(loaded: LoadedConfig) -> list[LintFinding]:
 
 
 class _Context:
-    def __init__(self, loaded: LoadedConfig) -> None:
+    def __init__(self, loaded: LoadedConfig, *, require_secrets: bool = True) -> None:
         self.loaded = loaded
+        self.require_secrets = require_secrets
         self.config: KartoConfig = loaded.config
         self.findings: list[LintFinding] = []
 
@@ -173,7 +176,12 @@ def rule_secrets(ctx: _Context) -> None:
                 hint = f"export {ref.name}{default_note} before running karto-smtp"
             else:
                 hint = "fix the path; file() paths are relative to the config file's folder"
-            ctx.error("secret-unavailable", path, exc.reason, hint)
+            # A value that lives outside the repository is not a mistake in the file.
+            elsewhere = ref.kind == "env" or not ref.file_path(ctx.loaded.base_dir).exists()
+            if elsewhere and not ctx.require_secrets:
+                ctx.add("note", "secret-unavailable", path, exc.reason, hint)
+            else:
+                ctx.error("secret-unavailable", path, exc.reason, hint)
             continue
         if value != value.strip():
             ctx.error(

@@ -419,10 +419,11 @@ def test_supabase_holds_a_stale_password_after_rotation_in_smtp2go(
     assert live.sandbox.mailbox.wait_for(lambda m: "other@example.com" in m.rcpt_tos)
 
 
-def test_text_table_is_plain_and_lists_fixes(live: Live) -> None:
+def test_text_table_is_plain_and_lists_fixes(live: Live, monkeypatch) -> None:
     config = live.config(relay_config())
     live.apply(config)
 
+    monkeypatch.setenv("COLUMNS", "400")
     result = live.cli("check", "-c", str(config))
 
     assert result.exit_code == 1
@@ -432,6 +433,42 @@ def test_text_table_is_plain_and_lists_fixes(live: Live) -> None:
     sender = next(i for i, line in enumerate(lines) if line.startswith("fail    sender"))
     assert lines[sender + 1].strip().startswith(f"fix: {SENDER} is declared under smtp2go.senders")
     assert lines[-1] == "7 checks: 4 pass, 1 fail, 0 warn, 2 skip: problems found"
+
+
+def test_text_table_fits_the_terminal(live: Live, monkeypatch) -> None:
+    config = live.config(relay_config())
+    live.apply(config)
+
+    monkeypatch.setenv("COLUMNS", "120")
+    wide = live.cli("check", "-c", str(config)).stdout.splitlines()
+    assert max(len(line) for line in wide) <= 120
+    detail = wide[0].index("DETAIL")
+    sender = next(i for i, line in enumerate(wide) if line.startswith("fail    sender"))
+    following = []
+    for line in wide[sender + 1 :]:
+        if not line.startswith(" "):
+            break
+        following.append(line)
+    # Wrapped inside the DETAIL column: continuation and fix lines start under DETAIL.
+    assert following and all(line[:detail].strip() == "" for line in following)
+    assert any(line[detail:].startswith("fix: ") for line in following)
+
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = live.cli("check", "-c", str(config)).stdout.splitlines()
+    assert max(len(line) for line in narrow) <= 60
+    assert narrow[0].split() == ["STATUS", "LINK", "SUBJECT", "MS"]
+    sender = next(i for i, line in enumerate(narrow) if line.startswith("fail    sender"))
+    assert narrow[sender + 1].startswith("    ") and narrow[sender + 1][4] != " "
+
+
+def test_lint_warnings_are_one_line_pointing_at_validate(live: Live) -> None:
+    config = live.config(relay_config() + "          rate_limit_email_sent: 30\n")
+    result = live.cli("check", "-c", str(config))
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {config}: 1 warning (rate-limit-exceeds-quota); "
+        f"`karto-smtp validate -c {config}` shows them in full"
+    ]
 
 
 def test_target_selects_and_rejects(live: Live) -> None:

@@ -68,26 +68,69 @@ def test_secret_whitespace_from_env(run, monkeypatch) -> None:
     assert "api-key-with" not in result.err
 
 
-def test_secret_unavailable(run, monkeypatch) -> None:
+UNAVAILABLE_ENV = (
+    "secret_unavailable.yaml:5:7: {0}: smtp2go.smtp_users[0].password: environment "
+    "variable KARTO_SMTP_PASSWORD is not set; export KARTO_SMTP_PASSWORD before running "
+    "karto-smtp [secret-unavailable]"
+)
+UNAVAILABLE_FILE = (
+    "secret_unavailable.yaml:7:7: {0}: smtp2go.smtp_users[1].password: secret file "
+    f"missing/password.txt does not exist; {FILE_HINT} [secret-unavailable]"
+)
+NOT_A_FILE = (
+    "secret_unavailable.yaml:9:3: error: supabase.access_token: secret file . is a "
+    f"directory; {FILE_HINT} [secret-unavailable]"
+)
+
+
+def test_secret_not_here_is_a_note_but_a_wrong_file_stays_an_error(run, monkeypatch) -> None:
     monkeypatch.delenv("KARTO_SMTP_PASSWORD")
     result = validate(run, "secret_unavailable.yaml")
     assert result.code == 1
     assert result.err_lines == [
-        "secret_unavailable.yaml:5:7: error: smtp2go.smtp_users[0].password: environment "
-        "variable KARTO_SMTP_PASSWORD is not set; export KARTO_SMTP_PASSWORD before running "
-        "karto-smtp [secret-unavailable]",
-        "secret_unavailable.yaml:7:7: error: smtp2go.smtp_users[1].password: secret file "
-        f"missing/password.txt does not exist; {FILE_HINT} [secret-unavailable]",
-        "secret_unavailable.yaml:9:3: error: supabase.access_token: secret file . is a "
-        f"directory; {FILE_HINT} [secret-unavailable]",
+        UNAVAILABLE_ENV.format("note"),
+        UNAVAILABLE_FILE.format("note"),
+        NOT_A_FILE,
+        "Error: secret_unavailable.yaml: invalid (1 error)",
+    ]
+
+
+def test_require_secrets_makes_every_unreadable_secret_an_error(run, monkeypatch) -> None:
+    monkeypatch.delenv("KARTO_SMTP_PASSWORD")
+    result = validate(run, "secret_unavailable.yaml", "--require-secrets")
+    assert result.code == 1
+    assert result.err_lines == [
+        UNAVAILABLE_ENV.format("error"),
+        UNAVAILABLE_FILE.format("error"),
+        NOT_A_FILE,
         "Error: secret_unavailable.yaml: invalid (3 errors)",
     ]
 
 
-def test_default_api_key_and_token_env_missing(run, monkeypatch) -> None:
+def test_validate_needs_no_credentials(run, monkeypatch) -> None:
     monkeypatch.delenv("SMTP2GO_API_KEY")
     monkeypatch.delenv("SUPABASE_ACCESS_TOKEN")
     result = run("validate", "-c", "examples/karto.yaml", cwd=FIXTURES.parents[2])
+    assert result.code == 0
+    assert result.err_lines[:2] == [
+        "examples/karto.yaml:8:1: note: smtp2go.api_key: environment variable SMTP2GO_API_KEY "
+        "is not set; export SMTP2GO_API_KEY (the default when api_key is omitted) before "
+        "running karto-smtp [secret-unavailable]",
+        "examples/karto.yaml:24:1: note: supabase.access_token: environment variable "
+        "SUPABASE_ACCESS_TOKEN is not set; export SUPABASE_ACCESS_TOKEN (the default when "
+        "access_token is omitted) before running karto-smtp [secret-unavailable]",
+    ]
+    assert result.out == (
+        "examples/karto.yaml: valid (2 SMTP2GO objects, 1 Supabase project; 1 warning; 2 notes)\n"
+    )
+
+
+def test_default_api_key_and_token_env_missing_with_require_secrets(run, monkeypatch) -> None:
+    monkeypatch.delenv("SMTP2GO_API_KEY")
+    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN")
+    result = run(
+        "validate", "--require-secrets", "-c", "examples/karto.yaml", cwd=FIXTURES.parents[2]
+    )
     assert result.code == 1
     assert result.err_lines[:2] == [
         "examples/karto.yaml:8:1: error: smtp2go.api_key: environment variable SMTP2GO_API_KEY "
@@ -100,14 +143,28 @@ def test_default_api_key_and_token_env_missing(run, monkeypatch) -> None:
     assert result.err_lines[-1] == "Error: examples/karto.yaml: invalid (2 errors, 1 warning)"
 
 
+def test_plan_still_refuses_an_unset_secret_before_any_call(run, monkeypatch) -> None:
+    monkeypatch.delenv("SMTP2GO_API_KEY")
+    result = run("plan", "-c", "examples/karto.yaml", cwd=FIXTURES.parents[2])
+    assert result.code == 1
+    assert result.err_lines[-1] == (
+        "Error: examples/karto.yaml:8:1: smtp2go.api_key: environment variable SMTP2GO_API_KEY "
+        "is not set; export SMTP2GO_API_KEY (the default when api_key is omitted) before "
+        "running karto-smtp [secret-unavailable]"
+    )
+
+
 def test_empty_env_var(run, monkeypatch) -> None:
+    # CI systems pass an undefined secret as an empty variable: the same as unset.
     monkeypatch.setenv("KARTO_SMTP_PASSWORD", "")
-    result = validate(run, "secret_unavailable.yaml")
-    assert result.err_lines[0] == (
-        "secret_unavailable.yaml:5:7: error: smtp2go.smtp_users[0].password: environment "
+    message = (
+        "secret_unavailable.yaml:5:7: {0}: smtp2go.smtp_users[0].password: environment "
         "variable KARTO_SMTP_PASSWORD is empty; export KARTO_SMTP_PASSWORD before running "
         "karto-smtp [secret-unavailable]"
     )
+    assert validate(run, "secret_unavailable.yaml").err_lines[0] == message.format("note")
+    result = validate(run, "secret_unavailable.yaml", "--require-secrets")
+    assert result.err_lines[0] == message.format("error")
 
 
 def test_secret_file_permission_denied(run, tmp_path, monkeypatch) -> None:

@@ -1,0 +1,166 @@
+"""`karto-smtp import`: write a karto.yaml that declares what SMTP2GO and Supabase hold now.
+
+Only reads, never writes, to either service. The file is validated before it is written;
+a setup that breaks a lint rule is still written (it is what is live), the findings are
+printed with their lines, and the exit code is 1 so a script notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from typing import TYPE_CHECKING
+
+import click
+
+from karto_smtp.errors import ConfigError, KartoError
+
+if TYPE_CHECKING:
+    from karto_smtp.authoring.importer import Imported
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@click.command("import")
+@click.option(
+    "--project",
+    "refs",
+    multiple=True,
+    metavar="REF",
+    help="Import this Supabase project (and the SMTP2GO user it relays through). Repeatable.",
+)
+@click.option(
+    "--smtp-user",
+    "usernames",
+    multiple=True,
+    metavar="NAME",
+    help="Import this SMTP2GO SMTP user. Repeatable.",
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every SMTP user, sender and active project the credentials can see.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="karto.yaml",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write; - prints to stdout.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option(
+    "--password-env",
+    "password_env",
+    multiple=True,
+    metavar="[KEY=]NAME",
+    help="Write env(NAME) instead of 'generate' for a password; KEY is an SMTP user, or a "
+    "project's ref or name. A bare NAME when only one password needs naming. Repeatable.",
+)
+def import_(
+    refs: tuple[str, ...],
+    usernames: tuple[str, ...],
+    everything: bool,
+    output: str,
+    force: bool,
+    password_env: tuple[str, ...],
+) -> None:
+    """Write a karto.yaml that declares what the live services hold now.
+
+    Reads SMTP2GO (SMTP users, single senders, sender domains) and Supabase (each
+    project's Auth SMTP settings and email rate limit) and writes them as karto.yaml, so
+    that the first `karto-smtp plan` changes nothing. Passwords cannot be read back: the
+    file says `password: generate` (or env(NAME) with --password-env), and explains how
+    the first apply takes the password over.
+
+    Needs SUPABASE_ACCESS_TOKEN for projects and SMTP2GO_API_KEY (view endpoints only)
+    for SMTP2GO.
+    """
+    from karto_smtp.authoring import importer, live
+    from karto_smtp.authoring import output as out
+    from karto_smtp.authoring.yaml_text import render
+
+    if not (everything or refs or usernames):
+        raise KartoError("say what to import: --all, or --project REF and/or --smtp-user NAME")
+    selection = importer.Selection(
+        everything=everything,
+        refs=list(dict.fromkeys(refs)),
+        usernames=list(dict.fromkeys(usernames)),
+        password_env=importer.parse_password_env(password_env),
+    )
+    _check_refs(selection.refs)
+    out.refuse_overwrite(output, force)
+    click.echo("Reading SMTP2GO and Supabase (read-only)...", err=True)
+    snapshot, skipped = asyncio.run(
+        live.read_snapshot(
+            os.environ,
+            everything=everything,
+            refs=selection.refs,
+            want_smtp2go=everything or bool(usernames),
+            relays_smtp2go=importer.relays_through_smtp2go,
+        )
+    )
+    imported = importer.build_document(snapshot, selection)
+    text = render(imported.document, importer.HEADER)
+    checked = out.check_text(text, output)
+    if output == out.STDOUT:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, output, force)
+    for project in skipped:
+        click.echo(
+            f"Skipped project {project.get('name')} ({project.get('ref')}): "
+            f"status {project.get('status')}; import it with --project when it is active.",
+            err=True,
+        )
+    for note in imported.notes:
+        click.echo(note, err=True)
+    for finding in checked.findings:
+        if finding.severity != "note":
+            click.echo(finding.format(), err=True)
+    where = "stdout" if output == out.STDOUT else output
+    click.echo(f"Wrote {where}: {_summary(imported)}.", err=True)
+    if checked.errors:
+        raise ConfigError(
+            f"the live setup breaks {_plural(len(checked.errors), 'rule')} that karto-smtp "
+            f"enforces (above); fix {where} before `karto-smtp plan`"
+        )
+    click.echo(
+        "Next: `karto-smtp plan` changes no setting; it shows the password take-over.", err=True
+    )
+    for username in imported.handed_off:
+        click.echo(
+            f"The first `karto-smtp apply` sets one new password for {username} on both sides, "
+            "once (see the comment in the file).",
+            err=True,
+        )
+
+
+def _check_refs(refs: list[str]) -> None:
+    """A malformed ref is a typo: say so before any call."""
+    for ref in refs:
+        if not re.fullmatch(r"[a-z]{20}", ref):
+            raise KartoError(
+                f"--project {ref}: not a project ref (exactly 20 lowercase letters, from "
+                "supabase.com/dashboard/project/<ref>)"
+            )
+
+
+def _summary(imported: Imported) -> str:
+    parts = []
+    if imported.users:
+        parts.append(_plural(len(imported.users), "SMTP user"))
+    if imported.senders:
+        parts.append(_plural(imported.senders, "sender"))
+    if imported.domains:
+        parts.append(_plural(imported.domains, "sender domain"))
+    parts.append(_plural(len(imported.projects), "Supabase project"))
+    return ", ".join(parts)
+
+
+__all__ = ["import_"]

@@ -1,0 +1,166 @@
+"""A hand-made setup in the sandbox, made the way a person's dashboard clicks make it: through
+the services' own APIs. Then the CLI runs in-process in a temporary folder."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.cli_runner import CliResult, run_cli
+
+PROD = "kartoprodimportabcde"
+STAGING = "kartostagingimportab"
+MARKETING = "kartomarketingimport"
+HAND_MADE = "Hand-Made-Pass-9876xyz"
+SENDGRID = "SG.hand-made-sendgrid-key"
+SENDER = "karto.help@ro.ru"
+FROM = "noreply@karto.example"
+
+
+def digest(ref: str, password: str) -> str:
+    return hmac.new(ref.encode(), password.encode(), hashlib.sha256).hexdigest()
+
+
+class Services:
+    """SMTP2GO and Supabase as any client sees them, plus the sandbox's admin routes."""
+
+    def __init__(self, env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        self.env = env
+        self.capsys = capsys
+        self.smtp2go = httpx.Client(
+            base_url=env["SMTP2GO_API_URL"], headers={"X-Smtp2go-Api-Key": env["SMTP2GO_API_KEY"]}
+        )
+        self.supabase = httpx.Client(
+            base_url=env["SUPABASE_API_URL"],
+            headers={"Authorization": f"Bearer {env['SUPABASE_ACCESS_TOKEN']}"},
+        )
+        self.smtp2go_admin = httpx.Client(base_url=env["KARTO_SANDBOX_URL"])
+        self.supabase_admin = httpx.Client(base_url=env["SUPABASE_API_URL"])
+
+    def close(self) -> None:
+        for client in (self.smtp2go, self.supabase, self.smtp2go_admin, self.supabase_admin):
+            client.close()
+
+    # -- the hand-made setup -------------------------------------------------------------
+    def project(self, ref: str, name: str) -> None:
+        self.supabase_admin.post(
+            "/_sandbox/projects", json={"ref": ref, "name": name}
+        ).raise_for_status()
+
+    def smtp2go_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.smtp2go.post(path, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def patch_auth(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.supabase.patch(f"/v1/projects/{ref}/config/auth", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def auth(self, ref: str) -> dict[str, Any]:
+        return self.supabase.get(f"/v1/projects/{ref}/config/auth").raise_for_status().json()
+
+    def relay(self, ref: str, **extra: Any) -> None:
+        self.patch_auth(
+            ref,
+            {
+                "smtp_host": "mail.smtp2go.com",
+                "smtp_port": "2525",
+                "smtp_user": "karto-auth",
+                "smtp_pass": HAND_MADE,
+                "smtp_admin_email": FROM,
+                "smtp_sender_name": "KARTO",
+                "smtp_max_frequency": 60,
+                "rate_limit_email_sent": 30,
+                **extra,
+            },
+        )
+
+    def hand_made(self) -> None:
+        """Staging and production relay through one SMTP2GO user; marketing uses SendGrid."""
+        for ref, name in (
+            (PROD, "karto-production"),
+            (STAGING, "karto-staging"),
+            (MARKETING, "marketing"),
+        ):
+            self.project(ref, name)
+        self.smtp2go_post(
+            "/users/smtp/add",
+            {
+                "username": "karto-auth",
+                "email_password": HAND_MADE,
+                "description": "Supabase: auth mail",
+                "custom_ratelimit": True,
+                "custom_ratelimit_value": 100,
+                "custom_ratelimit_period": "1 day",
+            },
+        )
+        self.smtp2go_post(
+            "/users/smtp/add", {"username": "newsletter", "email_password": "Other-Pass-1234567abc"}
+        )
+        self.smtp2go_post("/single_sender_emails/add", {"email_address": SENDER})
+        self.smtp2go_post("/domain/add", {"domain": "karto.example"})
+        self.relay(PROD)
+        self.relay(STAGING)
+        self.patch_auth(
+            MARKETING,
+            {
+                "smtp_host": "smtp.sendgrid.net",
+                "smtp_port": "587",
+                "smtp_user": "apikey",
+                "smtp_pass": SENDGRID,
+                "smtp_admin_email": "news@karto.example",
+                "rate_limit_email_sent": 100,
+            },
+        )
+
+    # -- reading back --------------------------------------------------------------------
+    def password_of(self, username: str) -> str:
+        users = self.smtp2go_admin.get("/_sandbox/state").json()["users"]
+        return next(u for u in users if u["username"] == username)["email_password"]
+
+    def requests(self) -> list[dict[str, Any]]:
+        return (
+            self.smtp2go_admin.get("/_sandbox/requests").json()
+            + self.supabase_admin.get("/_sandbox/requests").json()
+        )
+
+    def clear_requests(self) -> None:
+        self.smtp2go_admin.delete("/_sandbox/requests")
+        self.supabase_admin.delete("/_sandbox/requests")
+
+    def writes(self) -> list[str]:
+        return [
+            f"{r['method']} {r['path']}"
+            for r in self.requests()
+            if r["method"] == "PATCH" or (r["method"] == "POST" and not r["path"].endswith("/view"))
+        ]
+
+    def cli(self, *args: str) -> CliResult:
+        result = run_cli(self.capsys, *args)
+        for secret in (HAND_MADE, SENDGRID, self.env["SMTP2GO_API_KEY"]):
+            assert secret not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        return result
+
+
+@pytest.fixture
+def services(
+    sandbox_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[Services]:
+    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("KARTO_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    view = Services(sandbox_env, capsys)
+    yield view
+    view.close()

@@ -1,0 +1,19 @@
+"""The demo (the README's first command) prints each step's lines in the order they happen."""
+
+from __future__ import annotations
+
+from tests.cli_runner import run_cli
+from tests.conftest import REPO_ROOT
+
+
+def test_demo_runs_end_to_end_with_progress_before_the_plan(capsys, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    result = run_cli(capsys, "demo")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    out = result.stdout
+    first_plan = out.index("$ karto-smtp plan -c examples/karto.yaml")
+    reading = out.index("Reading live state from SMTP2GO and Supabase...", first_plan)
+    assert reading < out.index("karto-smtp will perform the following actions:", first_plan)
+    assert out.rstrip().endswith(
+        "Demo complete: karto.yaml applied, no drift left, sign-up mail delivered."
+    )
