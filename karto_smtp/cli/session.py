@@ -24,10 +24,9 @@ def progress(message: str) -> None:
 def load(config_path: Path | None) -> LoadedConfig:
     """Load and lint karto.yaml; errors stop before any call, warnings are one line on
     stderr that points at `validate` (which prints them in full)."""
+    from karto_smtp.cli.notices import warnings_line
     from karto_smtp.config.load import config_path as default_config_path
     from karto_smtp.config.load import load_config
-
-    from karto_smtp.cli.notices import warnings_line
 
     loaded = load_config(default_config_path(config_path))
     line = warnings_line(loaded.warnings, loaded.display)
