@@ -21,8 +21,17 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from karto_smtp.errors import ConfigError
+from karto_smtp.small_files import (
+    KIB,
+    FileTooLarge,
+    NotRegularFile,
+    format_size,
+    read_small_file,
+)
 
 REDACTED = "(sensitive value)"
+# Keys, tokens and passwords are under 1 KiB; a larger file is a wrong path.
+MAX_SECRET_BYTES = 64 * KIB
 
 SecretKind = Literal["env", "file", "generate"]
 
@@ -216,11 +225,21 @@ class SecretRef:
     def _read_file(self, base_dir: Path | None) -> str:
         target = self.file_path(base_dir)
         try:
-            data = target.read_bytes()
+            data = read_small_file(target, MAX_SECRET_BYTES)
         except FileNotFoundError:
             raise SecretUnavailable(self, f"secret file {target} does not exist") from None
-        except IsADirectoryError:
-            raise SecretUnavailable(self, f"secret file {target} is a directory") from None
+        except NotRegularFile as exc:
+            if exc.kind == "a directory":
+                raise SecretUnavailable(self, f"secret file {target} is a directory") from None
+            raise SecretUnavailable(
+                self, f"secret file {target} is {exc.kind}; file() reads only regular files"
+            ) from None
+        except FileTooLarge:
+            raise SecretUnavailable(
+                self,
+                f"secret file {target} is larger than {format_size(MAX_SECRET_BYTES)}, "
+                "too large for a password, key or token",
+            ) from None
         except PermissionError:
             raise SecretUnavailable(
                 self, f"secret file {target} is not readable (permission denied)"

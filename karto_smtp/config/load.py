@@ -30,9 +30,18 @@ from karto_smtp.config.yaml_loader import (
 )
 from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import Secret, SecretRef
+from karto_smtp.small_files import (
+    MIB,
+    FileTooLarge,
+    NotRegularFile,
+    format_size,
+    read_small_file,
+)
 
 CONFIG_ENV = "KARTO_CONFIG"
 DEFAULT_CONFIG = "karto.yaml"
+# The example with every option is 4 KiB; a megabyte is a wrong path, not a config.
+MAX_CONFIG_BYTES = 1 * MIB
 
 
 class ConfigProblems(ConfigError):
@@ -103,14 +112,7 @@ def load_config(
     path = Path(path)
     display = str(path)
     env: Mapping[str, str] = os.environ if environ is None else environ
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{display}: no such file (pass -c PATH or set {CONFIG_ENV})") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{display}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{display}: cannot read ({exc.strerror})") from None
+    raw = _read(path, display)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         # utf-8-sig: editors on Windows may save a byte-order mark.
@@ -142,6 +144,27 @@ def load_config(
         if loaded.errors:
             raise ConfigProblems(loaded.errors)
     return loaded
+
+
+def _read(path: Path, display: str) -> bytes:
+    try:
+        return read_small_file(path, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        raise ConfigError(f"{display}: no such file (pass -c PATH or set {CONFIG_ENV})") from None
+    except NotRegularFile as exc:
+        if exc.kind == "a directory":
+            raise ConfigError(f"{display}: is a directory, not a config file") from None
+        raise ConfigError(
+            f"{display}: is {exc.kind}, not a config file; karto-smtp reads only regular "
+            "files (save the text to a file and pass that)"
+        ) from None
+    except FileTooLarge:
+        raise ConfigError(
+            f"{display}: larger than {format_size(MAX_CONFIG_BYTES)}, far beyond any "
+            "karto.yaml; is this the right file?"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{display}: cannot read ({exc.strerror or exc})") from None
 
 
 def _problem(
