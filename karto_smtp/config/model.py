@@ -71,7 +71,8 @@ _REF_RE = re.compile(r"[a-z]{20}")
 _URL_RE = re.compile(r"https?://[^\s/]+(?:/\S*)?")
 # SMTP2GO's custom_ratelimit_period: "<n> hour[s]|day[s]|week[s]|month[s]" and/or "hh:mm:ss".
 _PERIOD_RE = re.compile(
-    r"(?:[1-9][0-9]* +(?:hour|day|week|month)s?)?(?: *[0-9]{1,3}:[0-5][0-9]:[0-5][0-9])?"
+    r"(?:(?P<n>[1-9][0-9]*) +(?P<unit>hour|day|week|month)s?)?"
+    r"(?: *(?P<h>[0-9]{1,3}):(?P<m>[0-5][0-9]):(?P<s>[0-5][0-9]))?"
 )
 
 
@@ -164,8 +165,34 @@ def _bounce(value: str) -> str:
     )
 
 
+_PERIOD_UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
+# Periods are compared in seconds; past int32 no sending limit means anything (68 years).
+MAX_PERIOD_SECONDS = INT32_MAX
+
+
+def _period_seconds(text: str) -> int:
+    parts = _PERIOD_RE.fullmatch(text)
+    assert parts is not None
+    total = 0
+    if parts["n"]:
+        total += int(parts["n"]) * _PERIOD_UNIT_SECONDS[parts["unit"]]
+    if parts["h"]:
+        total += int(parts["h"]) * 3600 + int(parts["m"]) * 60 + int(parts["s"])
+    return total
+
+
 def _period(value: str) -> str:
-    if value.strip() and _PERIOD_RE.fullmatch(value.strip()):
+    text = value.strip()
+    if text and _PERIOD_RE.fullmatch(text):
+        # The number's length is checked before int(): Python refuses 4,300+ digits.
+        if any(len(n) > 10 for n in re.findall(r"[0-9]+", text)) or (
+            _period_seconds(text) > MAX_PERIOD_SECONDS
+        ):
+            raise PydanticCustomError(
+                "rate_period_long",
+                "'{value}' is longer than 68 years (2147483647 seconds); write e.g. '1 month'",
+                {"value": value},
+            )
         return value
     raise PydanticCustomError(
         "rate_period",
