@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from karto_smtp.config.api_url import api_url_problem
+from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import (
     PASSWORD_REF_PATTERN,
     SECRET_REF_PATTERN,
@@ -68,7 +70,6 @@ _DOMAIN_RE = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,63}}")
 _SUBDOMAIN_RE = re.compile(_LABEL)
 _USERNAME_RE = re.compile(r"[A-Za-z0-9._@-]{5,100}")
 _REF_RE = re.compile(r"[a-z]{20}")
-_URL_RE = re.compile(r"https?://[^\s/]+(?:/\S*)?")
 # SMTP2GO's custom_ratelimit_period: "<n> hour[s]|day[s]|week[s]|month[s]" and/or "hh:mm:ss".
 _PERIOD_RE = re.compile(
     r"(?:(?P<n>[1-9][0-9]*) +(?P<unit>hour|day|week|month)s?)?"
@@ -124,11 +125,36 @@ ProjectRef = Annotated[
     ),
     Field(json_schema_extra={"pattern": "^[a-z]{20}$"}),
 ]
-ApiUrl = Annotated[
-    str,
-    _check(_URL_RE, "url", "'{value}' is not an http(s) URL"),
-    Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"}),
-]
+def _api_url(example: str) -> Any:
+    def validate(value: str) -> str:
+        problem = api_url_problem(value, example)
+        if problem is not None:
+            raise PydanticCustomError("url", "{problem}", {"problem": problem})
+        return value
+
+    return AfterValidator(validate)
+
+
+_URL_SCHEMA = Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"})
+Smtp2goApiUrl = Annotated[str, _api_url(SMTP2GO_API_URLS["global"]), _URL_SCHEMA]
+SupabaseApiUrl = Annotated[str, _api_url(SUPABASE_DEFAULT_API_URL), _URL_SCHEMA]
+
+
+def env_api_url(environ: Mapping[str, str], name: str, example: str) -> str | None:
+    """The URL in environment variable `name`, if set; ConfigError if it is not usable."""
+    value = environ.get(name)
+    if not value:
+        # Empty counts as unset, as `NAME= karto-smtp plan` is how a shell unsets for one run.
+        return None
+    problem = api_url_problem(value, example)
+    if problem is not None:
+        raise ConfigError(f"{env_variable_location(name)}: {problem}")
+    return value
+
+
+def env_variable_location(name: str) -> str:
+    """How a message names an environment variable, where others name `file:line:col`."""
+    return f"environment variable {name}"
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ensure = Literal["present", "absent"]
 
@@ -298,7 +324,7 @@ class Smtp2goAccountConfig(_Model):
     api_key: ApiSecretRef | None = None
     """API key reference, default env(SMTP2GO_API_KEY). env(NAME) reads an environment
     variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
-    api_url: ApiUrl | None = None
+    api_url: Smtp2goApiUrl | None = None
     """API base URL. Default: from region, else https://api.smtp2go.com/v3.
     The SMTP2GO_API_URL environment variable overrides both."""
     region: Region | None = None
@@ -322,11 +348,8 @@ class Smtp2goAccountConfig(_Model):
     def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
         """SMTP2GO_API_URL, else api_url, else the region's endpoint, without a trailing /."""
         env = os.environ if environ is None else environ
-        url = (
-            env.get(SMTP2GO_API_URL_ENV)
-            or self.api_url
-            or SMTP2GO_API_URLS[self.region or "global"]
-        )
+        default = SMTP2GO_API_URLS[self.region or "global"]
+        url = env_api_url(env, SMTP2GO_API_URL_ENV, default) or self.api_url or default
         return url.rstrip("/")
 
     def relay_host(self) -> str:
@@ -426,7 +449,7 @@ class SupabaseConfig(_Model):
     access_token: ApiSecretRef | None = None
     """Personal access token reference, default env(SUPABASE_ACCESS_TOKEN). env(NAME) reads
     an environment variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
-    api_url: ApiUrl | None = None
+    api_url: SupabaseApiUrl | None = None
     """Management API base URL. Default https://api.supabase.com; SUPABASE_API_URL overrides."""
     projects: list[ProjectConfig] = Field(default_factory=list)
     """Projects whose Auth SMTP settings are managed."""
@@ -444,7 +467,11 @@ class SupabaseConfig(_Model):
     def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
         """SUPABASE_API_URL, else api_url, else https://api.supabase.com, without a trailing /."""
         env = os.environ if environ is None else environ
-        url = env.get(SUPABASE_API_URL_ENV) or self.api_url or SUPABASE_DEFAULT_API_URL
+        url = (
+            env_api_url(env, SUPABASE_API_URL_ENV, SUPABASE_DEFAULT_API_URL)
+            or self.api_url
+            or SUPABASE_DEFAULT_API_URL
+        )
         return url.rstrip("/")
 
     def project(self, ref: str) -> ProjectConfig | None:

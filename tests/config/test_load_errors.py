@@ -167,7 +167,8 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         ),
         (
             "version: 1\nsmtp2go:\n  api_url: ftp://x\n",
-            "k.yaml:3:3: error: smtp2go.api_url: 'ftp://x' is not an http(s) URL",
+            "k.yaml:3:3: error: smtp2go.api_url: 'ftp://x' is not an http(s) URL (it starts "
+            "with ftp://); write e.g. https://api.smtp2go.com/v3",
         ),
         (
             "version: 1\nsmtp2go:\n  senders: {domains: [{domain: localhost}]}\n",
