@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import logging
 import os
 import types
 import typing
@@ -37,6 +38,8 @@ from karto_smtp.small_files import (
     format_size,
     read_small_file,
 )
+
+_log = logging.getLogger(__name__)
 
 CONFIG_ENV = "KARTO_CONFIG"
 DEFAULT_CONFIG = "karto.yaml"
@@ -114,6 +117,7 @@ def load_config(
     env: Mapping[str, str] = os.environ if environ is None else environ
     raw = _read(path, display)
     digest = hashlib.sha256(raw).hexdigest()
+    _log.debug("read %s: %d bytes, sha256 %s", display, len(raw), digest[:16])
     try:
         # utf-8-sig: editors on Windows may save a byte-order mark.
         text = raw.decode("utf-8-sig")
