@@ -6,12 +6,9 @@ network, and secrets are only read (never kept) when the lint rules check them.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 import os
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ValidationError
 
 from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.messages import describe, found, misspelled_required
 from karto_smtp.config.model import FORMAT_VERSION, KartoConfig
 from karto_smtp.config.yaml_loader import (
     NodePath,
@@ -138,8 +136,7 @@ def load_config(
     try:
         config = KartoConfig.model_validate(document.data)
     except ValidationError as exc:
-        findings = [_from_pydantic(error, document, display) for error in exc.errors()]
-        raise ConfigProblems(_unique_sorted(findings)) from None
+        raise ConfigProblems(_schema_findings(exc, document, display)) from None
 
     loaded = LoadedConfig(config, path, display, digest, document, env)
     _attach_secret_refs(loaded)
@@ -204,7 +201,7 @@ def _check_version(document: YamlDocument, display: str) -> None:
             display,
             top,
             (),
-            f"expected a mapping at the top level, got {_type_name(data)}",
+            f"expected a mapping at the top level, got {found(data)}",
             "schema",
         )
     if "version" not in data:
@@ -229,113 +226,47 @@ def _check_version(document: YamlDocument, display: str) -> None:
             "version",
         )
     if not is_int or version != FORMAT_VERSION:
-        _fail(display, at, ("version",), f"must be {FORMAT_VERSION}", "version")
+        got = found(version, document.written(("version",)))
+        hint = f"; write version: {FORMAT_VERSION}"
+        _fail(display, at, ("version",), f"must be {FORMAT_VERSION}, got {got}{hint}", "version")
 
 
 def _from_pydantic(error: Any, document: YamlDocument, display: str) -> LintFinding:
     loc: NodePath = tuple(error["loc"])
-    message = _describe(error, loc)
+    message = describe(error, loc, document)
     return _problem(display, document.position(loc), loc, message, "schema")
 
 
-def _describe(error: Any, loc: NodePath) -> str:
-    kind: str = error["type"]
-    ctx: dict[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
-    got = _type_name(value)
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return _unknown_key(loc)
-    if kind == "string_type":
-        return f"expected text, got {got}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {got}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, got {got}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping, got {got}"
-    if kind in ("list_type", "tuple_type"):
-        return f"expected a list, got {got}"
-    if kind == "literal_error":
-        shown = f"'{value}'" if isinstance(value, str) else repr(value)
-        return f"{shown} is not allowed; use {ctx.get('expected')}"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
-    if kind == "string_too_short" and ctx.get("min_length") == 1:
-        return "must not be empty"
-    if kind == "secret_literal" and loc[:2] == ("smtp2go", "smtp_users") and loc[-1] == "password":
-        return str(error["msg"]) + ", or generate to let karto-smtp create it"
-    message = str(error["msg"])
-    return message[:1].lower() + message[1:]
+def _schema_findings(
+    exc: ValidationError, document: YamlDocument, display: str
+) -> list[LintFinding]:
+    errors = exc.errors()
+    explained = misspelled_required(errors)
+    findings = [
+        _from_pydantic(error, document, display)
+        for error in errors
+        if not (error["type"] == "missing" and tuple(error["loc"]) in explained)
+    ]
+    return _missing_last(_unique_sorted(findings))
 
 
-def _unknown_key(loc: NodePath) -> str:
-    key = str(loc[-1])
-    model = _model_at(loc[:-1])
-    allowed = list(model.model_fields) if model is not None else []
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key '{key}'; did you mean '{close[0]}'?"
-    if allowed:
-        return f"unknown key '{key}'; allowed keys: {', '.join(allowed)}"
-    return f"unknown key '{key}'"
+def _missing_last(findings: list[LintFinding]) -> list[LintFinding]:
+    """Move each "required key is missing" after the other findings in its mapping.
 
-
-def _model_at(loc: NodePath) -> type[BaseModel] | None:
-    """The model class that validates the mapping at `loc` (follows fields and list items)."""
-    current: Any = KartoConfig
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int):
-            args = typing.get_args(current)
-            if not args:
-                return None
-            current = args[0]
-        elif isinstance(current, type) and issubclass(current, BaseModel):
-            field_info = current.model_fields.get(part)
-            if field_info is None:
-                return None
-            current = field_info.annotation
-        else:
-            return None
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return current
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional[...] and Annotated[...] down to the class or list type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
+    A missing key is located at its mapping's first line, but a "did you mean" on a later
+    line of that mapping is usually the explanation, so it should be read first.
+    """
+    ordered = [f for f in findings if f.message != "required key is missing"]
+    for missing in (f for f in findings if f.message == "required key is missing"):
+        parent = missing.path.rpartition(".")[0]
+        after = [
+            index
+            for index, other in enumerate(ordered)
+            if other.sort_key <= missing.sort_key
+            or (parent and other.path.startswith((parent + ".", parent + "[")))
+        ]
+        ordered.insert(max(after, default=-1) + 1, missing)
+    return ordered
 
 
 def _unique_sorted(findings: list[LintFinding]) -> list[LintFinding]:
@@ -346,7 +277,12 @@ def _unique_sorted(findings: list[LintFinding]) -> list[LintFinding]:
         if key not in seen:
             seen.add(key)
             unique.append(finding)
-    return sorted(unique, key=lambda f: f.sort_key)
+    return sorted(unique, key=_finding_order)
+
+
+def _finding_order(finding: LintFinding) -> tuple[int, int, bool, str]:
+    line, column, path = finding.sort_key
+    return line, column, finding.message == "required key is missing", path
 
 
 def _attach_secret_refs(loaded: LoadedConfig) -> None:

@@ -68,7 +68,8 @@ def test_schema_errors_all_reported_in_file_order(run) -> None:
         "or generate to let karto-smtp create it",
         f"{f}:9:7: error: smtp2go.smtp_users[0].status: 'blok' is not allowed; "
         "use 'allowed', 'blocked' or 'sandbox'",
-        f"{f}:10:7: error: smtp2go.smtp_users[1].username: expected text, got a number",
+        f"{f}:10:7: error: smtp2go.smtp_users[1].username: expected text, got the number "
+        "12345; write '12345' in quotes if it is text",
         f"{f}:11:7: error: smtp2go.smtp_users[1].password: secrets are references, not "
         "literals; write env(SMTP_PASSWORD) instead of a shell variable, "
         "or generate to let karto-smtp create it",
@@ -80,7 +81,8 @@ def test_schema_errors_all_reported_in_file_order(run) -> None:
         "password; write env(NAME) or file(PATH)",
         f"{f}:16:7: error: supabase.projects[0].ref: 'KartoProd' {REF_MSG}",
         f"{f}:17:7: error: supabase.projects[0].name: must not be empty",
-        f"{f}:20:11: error: supabase.projects[0].auth.smtp.port: expected a whole number, got text",
+        f"{f}:20:11: error: supabase.projects[0].auth.smtp.port: expected a whole number, "
+        "got text '587'; write 587 without quotes",
         f"{f}:21:11: error: supabase.projects[0].auth.smtp.admin_email: 'not-an-email' is not "
         "an email address",
         f"{f}:22:7: error: supabase.projects[1].ref: required key is missing",
@@ -119,8 +121,20 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("version: '1'\n", "k.yaml:1:1: error: version: must be 1"),
-        ("version: true\n", "k.yaml:1:1: error: version: must be 1"),
+        ("version: '1'\n", "k.yaml:1:1: error: version: must be 1, got text '1'; write version: 1"),
+        (
+            "version: true\n",
+            "k.yaml:1:1: error: version: must be 1, got the boolean true; write version: 1",
+        ),
+        (
+            "version: yes\n",
+            "k.yaml:1:1: error: version: must be 1, got the boolean true (YAML 1.1 reads an "
+            "unquoted yes as true; YAML 1.2 as text); write version: 1",
+        ),
+        (
+            "version: 1.0\n",
+            "k.yaml:1:1: error: version: must be 1, got 1.0 (a decimal); write version: 1",
+        ),
         (
             "version: 1\nsmtp2go:\n  smtp_users: {username: karto}\n",
             "k.yaml:3:3: error: smtp2go.smtp_users: expected a list, got a mapping",
@@ -132,12 +146,12 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, ip_pool: 1.5}\n",
             "k.yaml:4:25: error: smtp2go.smtp_users[0].ip_pool: expected a whole number, "
-            "got a number",
+            "got 1.5 (a decimal)",
         ),
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, archive_enabled: 'yes'}\n",
             "k.yaml:4:25: error: smtp2go.smtp_users[0].archive_enabled: expected true or false, "
-            "got text",
+            "got text 'yes'; write true",
         ),
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, password: 12345}\n",
@@ -178,7 +192,8 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         (
             "version: 1\nsupabase:\n  projects:\n    - {ref: kartoprodabcdefghijk, name: p,"
             " auth: {smtp: {relay: {smtp2go_user: karto, port: 70000}}}}\n",
-            "k.yaml:4:87: error: supabase.projects[0].auth.smtp.relay.port: must be at most 65535",
+            "k.yaml:4:87: error: supabase.projects[0].auth.smtp.relay.port: must be at most "
+            "65535, got 70000",
         ),
         (
             "version: 1\n1: one\n",
