@@ -181,6 +181,18 @@ def rule_env_api_urls(ctx: _Context) -> None:
             )
 
 
+def rule_yaml11_booleans(ctx: _Context) -> None:
+    """yaml11-boolean (warning): yes/no/on/off where true/false is meant."""
+    for path, written in ctx.loaded.document.yaml11_booleans():
+        word = "true" if written.lower() in ("yes", "on") else "false"
+        ctx.warning(
+            "yaml11-boolean",
+            path,
+            f"{written} means {word} here (YAML 1.1), but YAML 1.2 tools read it as text",
+            f"write {word}",
+        )
+
+
 def rule_username_is_email(ctx: _Context) -> None:
     """username-is-email."""
     hint = (
@@ -453,6 +465,7 @@ def _check_relay_user(ctx: _Context, path: NodePath, username: str) -> None:
 
 RULES = (
     rule_env_api_urls,
+    rule_yaml11_booleans,
     rule_secrets,
     rule_username_is_email,
     rule_smtp2go_relay,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -20,6 +20,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from pydantic_core import PydanticCustomError
 
 from karto_smtp.config.api_url import api_url_problem
+from karto_smtp.config.characters import (
+    edge_space_problem,
+    invisible_problem,
+    lookalike_problem,
+    non_ascii_problem,
+)
+from karto_smtp.config.display import shown
 from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import (
     PASSWORD_REF_PATTERN,
@@ -77,33 +84,98 @@ _PERIOD_RE = re.compile(
 )
 
 
-def _check(regex: re.Pattern[str], kind: str, message: str) -> Any:
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    # The message goes in as a value, not a template: user text may hold '{' and '}'.
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _check(
+    regex: re.Pattern[str],
+    kind: str,
+    what: str,
+    detail: str = "",
+    *,
+    lengths: Callable[[str], str | None] | None = None,
+) -> Any:
+    """Validator for an ASCII name: "'<value>' is not <what><detail>", or a sharper reason.
+
+    Spaces at the edges, invisible characters and non-ASCII look-alikes are named first:
+    they are the mistakes a reader of the file cannot see.
+    """
+
     def validate(value: str) -> str:
+        quoted = f"'{shown(value)}'"
+        for check in (edge_space_problem, invisible_problem, non_ascii_problem):
+            problem = check(value)
+            if problem is not None:
+                raise _fail(kind, f"{quoted} {problem}")
+        problem = lengths(value) if lengths is not None else None
+        if problem is not None:
+            raise _fail(kind, f"{quoted} is not {what}: {problem}")
         if not regex.fullmatch(value):
-            raise PydanticCustomError(kind, message, {"value": value})
+            raise _fail(kind, f"{quoted} is not {what}{detail}")
         return value
 
     return AfterValidator(validate)
 
 
+def _plain_text(kind: str, *extra: Callable[[str], str | None]) -> Any:
+    """Validator for free text that names something: no edge spaces, nothing invisible."""
+    checks = (edge_space_problem, invisible_problem, *extra)
+
+    def validate(value: str) -> str:
+        for check in checks:
+            problem = check(value)
+            if problem is not None:
+                raise _fail(kind, f"'{shown(value)}' {problem}")
+        return value
+
+    return AfterValidator(validate)
+
+
+def _host_lengths(value: str) -> str | None:
+    """RFC 1035: at most 253 characters as text, at most 63 per label."""
+    name = value.rstrip(".")
+    if len(name) > 253:
+        return f"it has {len(name)} characters, at most 253 are allowed"
+    for label in name.split("."):
+        if len(label) > 63:
+            return (
+                f"its part '{shown(label, 20)}' has {len(label)} characters, at most 63 are allowed"
+            )
+    return None
+
+
+def _email_lengths(value: str) -> str | None:
+    """RFC 5321: at most 64 characters before the @ and 254 in all."""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return None
+    if len(local) > 64:
+        return f"the part before @ has {len(local)} characters, at most 64 are allowed"
+    if len(value) > 254:
+        return f"it has {len(value)} characters, at most 254 are allowed"
+    return _host_lengths(domain)
+
+
 Email = Annotated[
     str,
-    _check(_EMAIL_RE, "email", "'{value}' is not an email address"),
+    _check(_EMAIL_RE, "email", "an email address", lengths=_email_lengths),
     Field(json_schema_extra={"format": "email"}),
 ]
 Domain = Annotated[
     str,
-    _check(_DOMAIN_RE, "domain", "'{value}' is not a domain name (e.g. example.com)"),
+    _check(_DOMAIN_RE, "domain", "a domain name", " (e.g. example.com)", lengths=_host_lengths),
     Field(json_schema_extra={"format": "hostname"}),
 ]
 Hostname = Annotated[
     str,
-    _check(_HOST_RE, "hostname", "'{value}' is not a host name"),
+    _check(_HOST_RE, "hostname", "a host name", lengths=_host_lengths),
     Field(json_schema_extra={"format": "hostname"}),
 ]
 Subdomain = Annotated[
     str,
-    _check(_SUBDOMAIN_RE, "subdomain", "'{value}' is not a single DNS label (e.g. link)"),
+    _check(_SUBDOMAIN_RE, "subdomain", "a single DNS label", " (e.g. link)", lengths=_host_lengths),
     Field(json_schema_extra={"pattern": f"^{_LABEL}$"}),
 ]
 Username = Annotated[
@@ -111,7 +183,8 @@ Username = Annotated[
     _check(
         _USERNAME_RE,
         "username",
-        "'{value}' is not an SMTP2GO username: 5 to 100 letters, digits, '.', '_', '-' or '@'",
+        "an SMTP2GO username",
+        ": 5 to 100 letters, digits, '.', '_', '-' or '@'",
     ),
     Field(json_schema_extra={"pattern": r"^[A-Za-z0-9._@-]{5,100}$"}),
 ]
@@ -120,11 +193,21 @@ ProjectRef = Annotated[
     _check(
         _REF_RE,
         "project_ref",
-        "'{value}' is not a project ref: exactly 20 lowercase letters "
+        "a project ref",
+        ": exactly 20 lowercase letters "
         "(from the dashboard URL supabase.com/dashboard/project/<ref>)",
     ),
     Field(json_schema_extra={"pattern": "^[a-z]{20}$"}),
 ]
+# A login for a relay karto-smtp does not manage: any text, but nothing that passes for
+# something else.
+Login = Annotated[str, _plain_text("login", lookalike_problem)]
+# A name people read (sender name, project name): any script, but no invisible edges.
+DisplayName = Annotated[str, _plain_text("display_name")]
+# Names a declared SMTP user (lint checks that it exists); SMTP2GO usernames are ASCII.
+UsernameRef = Annotated[str, _plain_text("username_ref", non_ascii_problem)]
+
+
 def _api_url(example: str) -> Any:
     def validate(value: str) -> str:
         problem = api_url_problem(value, example)
@@ -155,6 +238,8 @@ def env_api_url(environ: Mapping[str, str], name: str, example: str) -> str | No
 def env_variable_location(name: str) -> str:
     """How a message names an environment variable, where others name `file:line:col`."""
     return f"environment variable {name}"
+
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ensure = Literal["present", "absent"]
 
@@ -184,10 +269,9 @@ PasswordRef = Annotated[
 def _bounce(value: str) -> str:
     if value in ("from", "drop") or _EMAIL_RE.fullmatch(value):
         return value
-    raise PydanticCustomError(
+    raise _fail(
         "bounce_notifications",
-        "must be 'from', 'drop' or an email address, not '{value}'",
-        {"value": value},
+        f"must be 'from', 'drop' or an email address, not '{shown(value)}'",
     )
 
 
@@ -214,16 +298,16 @@ def _period(value: str) -> str:
         if any(len(n) > 10 for n in re.findall(r"[0-9]+", text)) or (
             _period_seconds(text) > MAX_PERIOD_SECONDS
         ):
-            raise PydanticCustomError(
+            raise _fail(
                 "rate_period_long",
-                "'{value}' is longer than 68 years (2147483647 seconds); write e.g. '1 month'",
-                {"value": value},
+                f"'{shown(value)}' is longer than 68 years (2147483647 seconds); "
+                "write e.g. '1 month'",
             )
         return value
-    raise PydanticCustomError(
+    raise _fail(
         "rate_period",
-        "'{value}' is not an SMTP2GO period; write e.g. '1 hour', '2 days', '1 month' or '0:30:00'",
-        {"value": value},
+        f"'{shown(value)}' is not an SMTP2GO period; write e.g. '1 hour', '2 days', '1 month' "
+        "or '0:30:00'",
     )
 
 
@@ -312,7 +396,7 @@ class Senders(_Model):
 class PlanConfig(_Model):
     """The SMTP2GO plan, used to warn when Supabase may send more than it allows."""
 
-    name: str = "free"
+    name: DisplayName = "free"
     """Plan name, for messages."""
     monthly_quota: Annotated[int, Field(ge=1)] = 1000
     """Emails per month the plan allows (free: 1000)."""
@@ -368,7 +452,7 @@ class Smtp2goAccountConfig(_Model):
 class RelayRef(_Model):
     """Relay through a declared SMTP2GO user: host, port, username and password come from it."""
 
-    smtp2go_user: str
+    smtp2go_user: UsernameRef
     """Username of an SMTP user declared under smtp2go.smtp_users."""
     port: Annotated[Port, Field(json_schema_extra={"enum": list(SMTP2GO_PORTS)})] = 587
     """587, 2525, 8025, 25 or 80 (STARTTLS); 465, 8465 or 443 (implicit TLS)."""
@@ -387,14 +471,14 @@ class SmtpSettings(_Model):
     """SMTP host for a relay not declared here."""
     port: Port | None = None
     """SMTP port for a relay not declared here."""
-    user: str | None = None
+    user: Login | None = None
     """SMTP username for a relay not declared here."""
     password: ApiSecretRef | None = None
     """SMTP password for a relay not declared here: env(NAME) reads an environment
     variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
     admin_email: Email | None = None
     """The From address of auth mail; must be a verified sender on SMTP2GO."""
-    sender_name: str | None = None
+    sender_name: DisplayName | None = None
     """The From display name."""
     max_frequency: (
         Annotated[
@@ -437,7 +521,7 @@ class ProjectConfig(_Model):
 
     ref: ProjectRef
     """The project ref: exactly 20 lowercase letters."""
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1), _plain_text("display_name")]
     """A readable name, used in plans and messages."""
     auth: AuthConfig = Field(default_factory=AuthConfig)
     """Auth settings."""
