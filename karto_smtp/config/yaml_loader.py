@@ -22,6 +22,9 @@ NodePath = tuple[PathKey, ...]
 
 # An alias-heavy document can expand exponentially; no real karto.yaml comes close.
 MAX_NODES = 100_000
+# Values written in the file: a thousand SMTP users is about 10,000. PyYAML needs about
+# 2 s per 50,000, so the bound also bounds the time a 1 MiB file can take.
+MAX_WRITTEN_NODES = 50_000
 # karto.yaml nests 7 levels deep; PyYAML's composer recurses once per level.
 MAX_DEPTH = 64
 
@@ -132,6 +135,7 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.depth = 0
+        self.written = 0
         # (id(parent), index in parent, _KEY/_VALUE) -> mark of the alias written there.
         self.alias_marks: dict[tuple[int, int, int], yaml.Mark] = {}
         # id(pair) -> (pair, mark of its key, mark of its value when that is an alias).
@@ -147,6 +151,9 @@ class _Loader(yaml.SafeLoader):
                 role = _KEY if isinstance(parent, yaml.MappingNode) and index is None else _VALUE
                 self.alias_marks[(id(parent), len(parent.value), role)] = mark
             return node
+        self.written += 1
+        if self.written > MAX_WRITTEN_NODES:
+            raise _TooMany(_pos(self.peek_event().start_mark), ())
         collection = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
         if collection:
             self.depth += 1
@@ -388,6 +395,10 @@ class _TooDeep(_TooBig):
     pass
 
 
+class _TooMany(_TooBig):
+    pass
+
+
 def _cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -431,7 +442,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
                 f"the '{opening}' here is never closed (at line {problem_mark.line + 1}: "
                 f"{problem}); add '{closing}'",
             )
-        if context.startswith("while scanning a simple key") and later:
+        if context.startswith("while scanning a simple key") and (
+            later or problem_mark.column - context_mark.column > _MAX_SIMPLE_KEY
+        ):
             return YamlProblem(
                 _pos(context_mark),
                 (),
@@ -497,6 +510,9 @@ def _parse(loader: _Loader) -> YamlDocument:
         node = loader.get_single_node()
     except _TooDeep as exc:
         raise YamlError([_too_deep(exc)]) from None
+    except _TooMany as exc:
+        message = f"more than {MAX_WRITTEN_NODES} values; is this the right file?"
+        raise YamlError([YamlProblem(exc.position, exc.path, message)]) from None
     except yaml.MarkedYAMLError as exc:
         raise YamlError([_syntax_problem(exc)]) from None
     except yaml.YAMLError as exc:

@@ -252,3 +252,22 @@ def test_duplicate_keys_in_an_aliased_mapping_are_reported_once() -> None:
     assert _problems("a: &a {k: 1, k: 2}\nb: *a\nc: *a\n") == [
         (Position(1, 14), "duplicate key 'k' (first at line 1, column 8)")
     ]
+
+
+def test_written_values_are_capped_so_a_large_file_stays_fast() -> None:
+    import time
+
+    started = time.perf_counter()
+    problems = _problems("x: [" + "a, " * 60_000 + "]\n")
+    assert time.perf_counter() - started < 10
+    assert problems == [(Position(1, 149_996), "more than 50000 values; is this the right file?")]
+
+
+def test_a_plain_line_longer_than_a_key_may_be() -> None:
+    assert _problems("a: 1\n" + "9" * 2000 + "\nb: 2\n") == [
+        (
+            Position(2, 1),
+            "this line is not 'key: value' (no ':' after it); add the ':' or join it to the "
+            "line above",
+        )
+    ]
