@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from typing import TextIO
 
 LOG_ENV = "KARTO_LOG"
 ROOT_LOGGER = "karto_smtp"
@@ -21,15 +20,7 @@ _state = {"debug": False}
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time (tests and click swap it)."""
-
-    @property  # type: ignore[override]
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        pass
+    """The handler setup_logging adds (and removes again on the next call)."""
 
 
 def debug_requested(environ: Mapping[str, str] | None = None) -> bool:
@@ -52,7 +43,8 @@ def setup_logging(debug: bool) -> None:
         logger.setLevel(logging.NOTSET)
         logger.propagate = True
         return
-    handler = _StderrHandler()
+    # sys.stderr as it is now: main() calls this on every run, after any redirection.
+    handler = _StderrHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("debug %(asctime)s.%(msecs)03d %(name)s: %(message)s", "%H:%M:%S")
     )
