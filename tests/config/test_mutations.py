@@ -95,6 +95,7 @@ INJECTED = list("\x00\x01\x1b\t\r\n:#-[]{}\"'&*!|>%@`,?\u0430\u200b\u00a0\ufeff\
     " #",
     "<<: *x",
     "\U0001f600",
+    "\udcff",  # written as the byte 0xff: not UTF-8
 ]
 KEYS = ["username", "password", "port", "host", "relay", "version", "smtp2go", "auth", "<<"]
 
@@ -298,7 +299,7 @@ def test_any_mutation_gets_one_clear_answer(
     text = base
     for change in changes:
         text = mutate(text, change)
-    (workdir / "k.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    (workdir / "k.yaml").write_bytes(text.encode("utf-8", errors="surrogateescape"))
     COUNTS["examples"] += 1
 
     result = _measured(run, "validate", "-c", "k.yaml", cwd=workdir, baseline=rss_baseline)
