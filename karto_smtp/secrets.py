@@ -21,14 +21,33 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from karto_smtp.errors import ConfigError
+from karto_smtp.small_files import (
+    KIB,
+    FileTooLarge,
+    NotRegularFile,
+    format_size,
+    read_small_file,
+)
 
 REDACTED = "(sensitive value)"
+# Keys, tokens and passwords are under 1 KiB; a larger file is a wrong path.
+MAX_SECRET_BYTES = 64 * KIB
 
 SecretKind = Literal["env", "file", "generate"]
 
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_RE = re.compile(r"(?P<kind>env|file)\((?P<arg>.*)\)", re.DOTALL)
-_SHELL_VAR_RE = re.compile(r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}?")
+_SHELL_VAR_RE = re.compile(
+    r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}?"
+    r"|%(?P<cmd>[A-Za-z_][A-Za-z0-9_]*)%"
+    r"|\$env:(?P<powershell>[A-Za-z_][A-Za-z0-9_]*)",
+    re.IGNORECASE,
+)
+# env(X written another way: ENV(X), Env(X), env[X], env{X}, env:X, env(X, env (X).
+_MISTYPED_RE = re.compile(
+    r"(?P<kind>env|file) *(?P<open>[(\[{<:]) *(?P<arg>.*?) *(?P<close>[)\]}>]?)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 SECRET_REF_PATTERN = r"^(env\([A-Za-z_][A-Za-z0-9_]*\)|file\(.+\))$"
 PASSWORD_REF_PATTERN = r"^(env\([A-Za-z_][A-Za-z0-9_]*\)|file\(.+\)|generate)$"
@@ -153,6 +172,9 @@ class SecretRef:
             return cls("generate")
         match = _REF_RE.fullmatch(text)
         if match is None:
+            mistyped = _mistyped_message(text)
+            if mistyped is not None:
+                raise SecretSyntaxError(mistyped)
             raise ValueError(_literal_message(text))
         kind, arg = match["kind"], match["arg"]
         if kind == "env":
@@ -216,11 +238,21 @@ class SecretRef:
     def _read_file(self, base_dir: Path | None) -> str:
         target = self.file_path(base_dir)
         try:
-            data = target.read_bytes()
+            data = read_small_file(target, MAX_SECRET_BYTES)
         except FileNotFoundError:
             raise SecretUnavailable(self, f"secret file {target} does not exist") from None
-        except IsADirectoryError:
-            raise SecretUnavailable(self, f"secret file {target} is a directory") from None
+        except NotRegularFile as exc:
+            if exc.kind == "a directory":
+                raise SecretUnavailable(self, f"secret file {target} is a directory") from None
+            raise SecretUnavailable(
+                self, f"secret file {target} is {exc.kind}; file() reads only regular files"
+            ) from None
+        except FileTooLarge:
+            raise SecretUnavailable(
+                self,
+                f"secret file {target} is larger than {format_size(MAX_SECRET_BYTES)}, "
+                "too large for a password, key or token",
+            ) from None
         except PermissionError:
             raise SecretUnavailable(
                 self, f"secret file {target} is not readable (permission denied)"
@@ -315,13 +347,32 @@ def reject_generate(ref: SecretRef | None) -> SecretRef | None:
     return ref
 
 
+def _mistyped_message(text: str) -> str | None:
+    """For a reference written slightly wrong: how to write it. Echoes only a variable name."""
+    stripped = text.strip()
+    if stripped.lower() in ("generate", "generated") and stripped != "generate":
+        return "looks like a mistyped reference; write generate"
+    match = _MISTYPED_RE.fullmatch(stripped)
+    if match is None:
+        return None
+    kind = match["kind"].lower()
+    if kind == "env" and ENV_NAME_RE.fullmatch(match["arg"]):
+        return f"looks like a mistyped reference; write env({match['arg']})"
+    if kind == "env":
+        return (
+            "looks like a mistyped reference; write env(NAME): lowercase env, round brackets, "
+            "and a variable name of letters, digits and _"
+        )
+    return "looks like a mistyped reference; write file(PATH): lowercase file, round brackets"
+
+
 def _literal_message(text: str) -> str:
     # Never echo the text: it is probably the secret itself.
     shell = _SHELL_VAR_RE.fullmatch(text.strip())
     if shell:
+        name = shell["name"] or shell["cmd"] or shell["powershell"]
         return (
-            f"secrets are references, not literals; write env({shell['name']}) "
-            "instead of a shell variable"
+            f"secrets are references, not literals; write env({name}) instead of a shell variable"
         )
     return (
         "a literal secret is not allowed; write env(NAME) to read an environment variable "

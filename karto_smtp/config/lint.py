@@ -12,18 +12,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from karto_smtp.config.api_url import api_url_problem
 from karto_smtp.config.lint_email import EMAIL_RULES
 from karto_smtp.config.model import (
     MAX_FREQUENCY_RANGE,
     RATE_LIMIT_EMAIL_SENT_RANGE,
+    SMTP2GO_API_URL_ENV,
+    SMTP2GO_API_URLS,
     SMTP2GO_PORTS,
     SMTP2GO_RELAY_HOSTS,
+    SUPABASE_API_URL_ENV,
+    SUPABASE_DEFAULT_API_URL,
     EffectiveSmtp,
     KartoConfig,
     ProjectConfig,
     SmtpSettings,
     auth_written_at,
     effective_auth,
+    env_variable_location,
     is_smtp2go_host,
     resolve_smtp,
 )
@@ -69,10 +75,11 @@ class LintFinding:
 
     @property
     def sort_key(self) -> tuple[int, int, str]:
-        _, line, column = self.location.rsplit(":", 2)
+        """File order; findings about the environment (no `:line:col`) come first."""
+        parts = self.location.rsplit(":", 2)
         try:
-            return int(line), int(column), self.path
-        except ValueError:
+            return int(parts[-2]), int(parts[-1]), self.path
+        except (ValueError, IndexError):
             return 0, 0, self.path
 
 
@@ -190,6 +197,42 @@ def rule_secrets(ctx: _Context) -> None:
                 f"the value of {ref.text} has leading or trailing whitespace",
                 "remove it; SMTP2GO and Supabase compare secrets byte for byte",
             )
+
+
+def rule_env_api_urls(ctx: _Context) -> None:
+    """env-api-url: SMTP2GO_API_URL / SUPABASE_API_URL checked like the file's api_url."""
+    config = ctx.config
+    checks: list[tuple[str, str, str]] = []
+    if config.smtp2go is not None:
+        default = SMTP2GO_API_URLS[config.smtp2go.region or "global"]
+        checks.append((SMTP2GO_API_URL_ENV, default, "smtp2go.api_url"))
+    if config.supabase is not None:
+        checks.append((SUPABASE_API_URL_ENV, SUPABASE_DEFAULT_API_URL, "supabase.api_url"))
+    for name, example, overridden in checks:
+        value = ctx.loaded.environ.get(name)
+        problem = api_url_problem(value, example) if value else None
+        if problem is not None:
+            ctx.findings.append(
+                LintFinding(
+                    "error",
+                    "env-api-url",
+                    env_variable_location(name),
+                    problem,
+                    f"fix or unset {name}, which overrides {overridden}",
+                )
+            )
+
+
+def rule_yaml11_booleans(ctx: _Context) -> None:
+    """yaml11-boolean (warning): yes/no/on/off where true/false is meant."""
+    for path, written in ctx.loaded.document.yaml11_booleans():
+        word = "true" if written.lower() in ("yes", "on") else "false"
+        ctx.warning(
+            "yaml11-boolean",
+            path,
+            f"{written} means {word} here (YAML 1.1), but YAML 1.2 tools read it as text",
+            f"write {word}",
+        )
 
 
 def rule_username_is_email(ctx: _Context) -> None:
@@ -456,6 +499,8 @@ def _check_relay_user(ctx: _Context, path: NodePath, username: str) -> None:
 
 
 RULES = (
+    rule_env_api_urls,
+    rule_yaml11_booleans,
     rule_secrets,
     rule_username_is_email,
     rule_smtp2go_relay,

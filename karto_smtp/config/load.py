@@ -6,11 +6,9 @@ network, and secrets are only read (never kept) when the lint rules check them.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
+import logging
 import os
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ValidationError
 
 from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.messages import describe, found, misspelled_required
 from karto_smtp.config.model import FORMAT_VERSION, KartoConfig
 from karto_smtp.config.template_files import TemplateFiles, read_template_files
 from karto_smtp.config.yaml_loader import (
@@ -31,9 +30,20 @@ from karto_smtp.config.yaml_loader import (
 )
 from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import Secret, SecretRef
+from karto_smtp.small_files import (
+    MIB,
+    FileTooLarge,
+    NotRegularFile,
+    format_size,
+    read_small_file,
+)
+
+_log = logging.getLogger(__name__)
 
 CONFIG_ENV = "KARTO_CONFIG"
 DEFAULT_CONFIG = "karto.yaml"
+# The example with every option is 4 KiB; a megabyte is a wrong path, not a config.
+MAX_CONFIG_BYTES = 1 * MIB
 
 
 class ConfigProblems(ConfigError):
@@ -107,15 +117,9 @@ def load_config(
     path = Path(path)
     display = str(path)
     env: Mapping[str, str] = os.environ if environ is None else environ
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{display}: no such file (pass -c PATH or set {CONFIG_ENV})") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{display}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{display}: cannot read ({exc.strerror})") from None
+    raw = _read(path, display)
     digest = hashlib.sha256(raw).hexdigest()
+    _log.debug("read %s: %d bytes, sha256 %s", display, len(raw), digest[:16])
     try:
         # utf-8-sig: editors on Windows may save a byte-order mark.
         text = raw.decode("utf-8-sig")
@@ -136,8 +140,7 @@ def load_config(
     try:
         config = KartoConfig.model_validate(document.data)
     except ValidationError as exc:
-        findings = [_from_pydantic(error, document, display) for error in exc.errors()]
-        raise ConfigProblems(_unique_sorted(findings)) from None
+        raise ConfigProblems(_schema_findings(exc, document, display)) from None
 
     templates = read_template_files(config, path.parent, Path(display).parent)
     loaded = LoadedConfig(
@@ -149,6 +152,27 @@ def load_config(
         if loaded.errors:
             raise ConfigProblems(loaded.errors)
     return loaded
+
+
+def _read(path: Path, display: str) -> bytes:
+    try:
+        return read_small_file(path, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        raise ConfigError(f"{display}: no such file (pass -c PATH or set {CONFIG_ENV})") from None
+    except NotRegularFile as exc:
+        if exc.kind == "a directory":
+            raise ConfigError(f"{display}: is a directory, not a config file") from None
+        raise ConfigError(
+            f"{display}: is {exc.kind}, not a config file; karto-smtp reads only regular "
+            "files (save the text to a file and pass that)"
+        ) from None
+    except FileTooLarge:
+        raise ConfigError(
+            f"{display}: larger than {format_size(MAX_CONFIG_BYTES)}, far beyond any "
+            "karto.yaml; is this the right file?"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{display}: cannot read ({exc.strerror or exc})") from None
 
 
 def _problem(
@@ -184,7 +208,7 @@ def _check_version(document: YamlDocument, display: str) -> None:
             display,
             top,
             (),
-            f"expected a mapping at the top level, got {_type_name(data)}",
+            f"expected a mapping at the top level, got {found(data)}",
             "schema",
         )
     if "version" not in data:
@@ -209,113 +233,47 @@ def _check_version(document: YamlDocument, display: str) -> None:
             "version",
         )
     if not is_int or version != FORMAT_VERSION:
-        _fail(display, at, ("version",), f"must be {FORMAT_VERSION}", "version")
+        got = found(version, document.written(("version",)))
+        hint = f"; write version: {FORMAT_VERSION}"
+        _fail(display, at, ("version",), f"must be {FORMAT_VERSION}, got {got}{hint}", "version")
 
 
 def _from_pydantic(error: Any, document: YamlDocument, display: str) -> LintFinding:
     loc: NodePath = tuple(error["loc"])
-    message = _describe(error, loc)
+    message = describe(error, loc, document)
     return _problem(display, document.position(loc), loc, message, "schema")
 
 
-def _describe(error: Any, loc: NodePath) -> str:
-    kind: str = error["type"]
-    ctx: dict[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
-    got = _type_name(value)
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return _unknown_key(loc)
-    if kind == "string_type":
-        return f"expected text, got {got}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {got}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, got {got}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping, got {got}"
-    if kind in ("list_type", "tuple_type"):
-        return f"expected a list, got {got}"
-    if kind == "literal_error":
-        shown = f"'{value}'" if isinstance(value, str) else repr(value)
-        return f"{shown} is not allowed; use {ctx.get('expected')}"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
-    if kind == "string_too_short" and ctx.get("min_length") == 1:
-        return "must not be empty"
-    if kind == "secret_literal" and loc[:2] == ("smtp2go", "smtp_users") and loc[-1] == "password":
-        return str(error["msg"]) + ", or generate to let karto-smtp create it"
-    message = str(error["msg"])
-    return message[:1].lower() + message[1:]
+def _schema_findings(
+    exc: ValidationError, document: YamlDocument, display: str
+) -> list[LintFinding]:
+    errors = exc.errors()
+    explained = misspelled_required(errors)
+    findings = [
+        _from_pydantic(error, document, display)
+        for error in errors
+        if not (error["type"] == "missing" and tuple(error["loc"]) in explained)
+    ]
+    return _missing_last(_unique_sorted(findings))
 
 
-def _unknown_key(loc: NodePath) -> str:
-    key = str(loc[-1])
-    model = _model_at(loc[:-1])
-    allowed = list(model.model_fields) if model is not None else []
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key '{key}'; did you mean '{close[0]}'?"
-    if allowed:
-        return f"unknown key '{key}'; allowed keys: {', '.join(allowed)}"
-    return f"unknown key '{key}'"
+def _missing_last(findings: list[LintFinding]) -> list[LintFinding]:
+    """Move each "required key is missing" after the other findings in its mapping.
 
-
-def _model_at(loc: NodePath) -> type[BaseModel] | None:
-    """The model class that validates the mapping at `loc` (follows fields and list items)."""
-    current: Any = KartoConfig
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int):
-            args = typing.get_args(current)
-            if not args:
-                return None
-            current = args[0]
-        elif isinstance(current, type) and issubclass(current, BaseModel):
-            field_info = current.model_fields.get(part)
-            if field_info is None:
-                return None
-            current = field_info.annotation
-        else:
-            return None
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return current
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional[...] and Annotated[...] down to the class or list type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
+    A missing key is located at its mapping's first line, but a "did you mean" on a later
+    line of that mapping is usually the explanation, so it should be read first.
+    """
+    ordered = [f for f in findings if f.message != "required key is missing"]
+    for missing in (f for f in findings if f.message == "required key is missing"):
+        parent = missing.path.rpartition(".")[0]
+        after = [
+            index
+            for index, other in enumerate(ordered)
+            if other.sort_key <= missing.sort_key
+            or (parent and other.path.startswith((parent + ".", parent + "[")))
+        ]
+        ordered.insert(max(after, default=-1) + 1, missing)
+    return ordered
 
 
 def _unique_sorted(findings: list[LintFinding]) -> list[LintFinding]:
@@ -326,7 +284,12 @@ def _unique_sorted(findings: list[LintFinding]) -> list[LintFinding]:
         if key not in seen:
             seen.add(key)
             unique.append(finding)
-    return sorted(unique, key=lambda f: f.sort_key)
+    return sorted(unique, key=_finding_order)
+
+
+def _finding_order(finding: LintFinding) -> tuple[int, int, bool, str]:
+    line, column, path = finding.sort_key
+    return line, column, finding.message == "required key is missing", path
 
 
 def _attach_secret_refs(loaded: LoadedConfig) -> None:

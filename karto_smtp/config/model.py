@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -27,8 +27,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from karto_smtp.config.api_url import api_url_problem
+from karto_smtp.config.characters import (
+    edge_space_problem,
+    invisible_problem,
+    lookalike_problem,
+    non_ascii_problem,
+)
+from karto_smtp.config.display import shown
 from karto_smtp.config.merge import layer_of, merge_over
 from karto_smtp.config.yaml_loader import NodePath
+from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import (
     PASSWORD_REF_PATTERN,
     SECRET_REF_PATTERN,
@@ -80,43 +89,108 @@ _DOMAIN_RE = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,63}}")
 _SUBDOMAIN_RE = re.compile(_LABEL)
 _USERNAME_RE = re.compile(r"[A-Za-z0-9._@-]{5,100}")
 _REF_RE = re.compile(r"[a-z]{20}")
-_URL_RE = re.compile(r"https?://[^\s/]+(?:/\S*)?")
 # Auth link settings: any scheme (mobile apps use their own), wildcards allowed; no comma,
 # because the Management API joins the redirect allow list with commas.
 _LINK_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s,]+")
 # SMTP2GO's custom_ratelimit_period: "<n> hour[s]|day[s]|week[s]|month[s]" and/or "hh:mm:ss".
 _PERIOD_RE = re.compile(
-    r"(?:[1-9][0-9]* +(?:hour|day|week|month)s?)?(?: *[0-9]{1,3}:[0-5][0-9]:[0-5][0-9])?"
+    r"(?:(?P<n>[1-9][0-9]*) +(?P<unit>hour|day|week|month)s?)?"
+    r"(?: *(?P<h>[0-9]{1,3}):(?P<m>[0-5][0-9]):(?P<s>[0-5][0-9]))?"
 )
 
 
-def _check(regex: re.Pattern[str], kind: str, message: str) -> Any:
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    # The message goes in as a value, not a template: user text may hold '{' and '}'.
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _check(
+    regex: re.Pattern[str],
+    kind: str,
+    what: str,
+    detail: str = "",
+    *,
+    lengths: Callable[[str], str | None] | None = None,
+) -> Any:
+    """Validator for an ASCII name: "'<value>' is not <what><detail>", or a sharper reason.
+
+    Spaces at the edges, invisible characters and non-ASCII look-alikes are named first:
+    they are the mistakes a reader of the file cannot see.
+    """
+
     def validate(value: str) -> str:
+        quoted = f"'{shown(value)}'"
+        for check in (edge_space_problem, invisible_problem, non_ascii_problem):
+            problem = check(value)
+            if problem is not None:
+                raise _fail(kind, f"{quoted} {problem}")
+        problem = lengths(value) if lengths is not None else None
+        if problem is not None:
+            raise _fail(kind, f"{quoted} is not {what}: {problem}")
         if not regex.fullmatch(value):
-            raise PydanticCustomError(kind, message, {"value": value})
+            raise _fail(kind, f"{quoted} is not {what}{detail}")
         return value
 
     return AfterValidator(validate)
 
 
+def _plain_text(kind: str, *extra: Callable[[str], str | None]) -> Any:
+    """Validator for free text that names something: no edge spaces, nothing invisible."""
+    checks = (edge_space_problem, invisible_problem, *extra)
+
+    def validate(value: str) -> str:
+        for check in checks:
+            problem = check(value)
+            if problem is not None:
+                raise _fail(kind, f"'{shown(value)}' {problem}")
+        return value
+
+    return AfterValidator(validate)
+
+
+def _host_lengths(value: str) -> str | None:
+    """RFC 1035: at most 253 characters as text, at most 63 per label."""
+    name = value.rstrip(".")
+    if len(name) > 253:
+        return f"it has {len(name)} characters, at most 253 are allowed"
+    for label in name.split("."):
+        if len(label) > 63:
+            return (
+                f"its part '{shown(label, 20)}' has {len(label)} characters, at most 63 are allowed"
+            )
+    return None
+
+
+def _email_lengths(value: str) -> str | None:
+    """RFC 5321: at most 64 characters before the @ and 254 in all."""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return None
+    if len(local) > 64:
+        return f"the part before @ has {len(local)} characters, at most 64 are allowed"
+    if len(value) > 254:
+        return f"it has {len(value)} characters, at most 254 are allowed"
+    return _host_lengths(domain)
+
+
 Email = Annotated[
     str,
-    _check(_EMAIL_RE, "email", "'{value}' is not an email address"),
+    _check(_EMAIL_RE, "email", "an email address", lengths=_email_lengths),
     Field(json_schema_extra={"format": "email"}),
 ]
 Domain = Annotated[
     str,
-    _check(_DOMAIN_RE, "domain", "'{value}' is not a domain name (e.g. example.com)"),
+    _check(_DOMAIN_RE, "domain", "a domain name", " (e.g. example.com)", lengths=_host_lengths),
     Field(json_schema_extra={"format": "hostname"}),
 ]
 Hostname = Annotated[
     str,
-    _check(_HOST_RE, "hostname", "'{value}' is not a host name"),
+    _check(_HOST_RE, "hostname", "a host name", lengths=_host_lengths),
     Field(json_schema_extra={"format": "hostname"}),
 ]
 Subdomain = Annotated[
     str,
-    _check(_SUBDOMAIN_RE, "subdomain", "'{value}' is not a single DNS label (e.g. link)"),
+    _check(_SUBDOMAIN_RE, "subdomain", "a single DNS label", " (e.g. link)", lengths=_host_lengths),
     Field(json_schema_extra={"pattern": f"^{_LABEL}$"}),
 ]
 Username = Annotated[
@@ -124,7 +198,8 @@ Username = Annotated[
     _check(
         _USERNAME_RE,
         "username",
-        "'{value}' is not an SMTP2GO username: 5 to 100 letters, digits, '.', '_', '-' or '@'",
+        "an SMTP2GO username",
+        ": 5 to 100 letters, digits, '.', '_', '-' or '@'",
     ),
     Field(json_schema_extra={"pattern": r"^[A-Za-z0-9._@-]{5,100}$"}),
 ]
@@ -133,25 +208,58 @@ ProjectRef = Annotated[
     _check(
         _REF_RE,
         "project_ref",
-        "'{value}' is not a project ref: exactly 20 lowercase letters "
+        "a project ref",
+        ": exactly 20 lowercase letters "
         "(from the dashboard URL supabase.com/dashboard/project/<ref>)",
     ),
     Field(json_schema_extra={"pattern": "^[a-z]{20}$"}),
 ]
-ApiUrl = Annotated[
-    str,
-    _check(_URL_RE, "url", "'{value}' is not an http(s) URL"),
-    Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"}),
-]
 LinkUrl = Annotated[
     str,
-    _check(
-        _LINK_URL_RE,
-        "link_url",
-        "'{value}' is not a URL (scheme://host/path, no spaces or commas)",
-    ),
+    _check(_LINK_URL_RE, "link_url", "a URL", " (scheme://host/path, no spaces or commas)"),
     Field(json_schema_extra={"pattern": r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s,]+$"}),
 ]
+# A login for a relay karto-smtp does not manage: any text, but nothing that passes for
+# something else.
+Login = Annotated[str, _plain_text("login", lookalike_problem)]
+# A name people read (sender name, project name): any script, but no invisible edges.
+DisplayName = Annotated[str, _plain_text("display_name")]
+# Names a declared SMTP user (lint checks that it exists); SMTP2GO usernames are ASCII.
+UsernameRef = Annotated[str, _plain_text("username_ref", non_ascii_problem)]
+
+
+def _api_url(example: str) -> Any:
+    def validate(value: str) -> str:
+        problem = api_url_problem(value, example)
+        if problem is not None:
+            raise PydanticCustomError("url", "{problem}", {"problem": problem})
+        return value
+
+    return AfterValidator(validate)
+
+
+_URL_SCHEMA = Field(json_schema_extra={"format": "uri", "pattern": r"^https?://"})
+Smtp2goApiUrl = Annotated[str, _api_url(SMTP2GO_API_URLS["global"]), _URL_SCHEMA]
+SupabaseApiUrl = Annotated[str, _api_url(SUPABASE_DEFAULT_API_URL), _URL_SCHEMA]
+
+
+def env_api_url(environ: Mapping[str, str], name: str, example: str) -> str | None:
+    """The URL in environment variable `name`, if set; ConfigError if it is not usable."""
+    value = environ.get(name)
+    if not value:
+        # Empty counts as unset, as `NAME= karto-smtp plan` is how a shell unsets for one run.
+        return None
+    problem = api_url_problem(value, example)
+    if problem is not None:
+        raise ConfigError(f"{env_variable_location(name)}: {problem}")
+    return value
+
+
+def env_variable_location(name: str) -> str:
+    """How a message names an environment variable, where others name `file:line:col`."""
+    return f"environment variable {name}"
+
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ensure = Literal["present", "absent"]
 
@@ -181,20 +289,45 @@ PasswordRef = Annotated[
 def _bounce(value: str) -> str:
     if value in ("from", "drop") or _EMAIL_RE.fullmatch(value):
         return value
-    raise PydanticCustomError(
+    raise _fail(
         "bounce_notifications",
-        "must be 'from', 'drop' or an email address, not '{value}'",
-        {"value": value},
+        f"must be 'from', 'drop' or an email address, not '{shown(value)}'",
     )
 
 
+_PERIOD_UNIT_SECONDS = {"hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
+# Periods are compared in seconds; past int32 no sending limit means anything (68 years).
+MAX_PERIOD_SECONDS = INT32_MAX
+
+
+def _period_seconds(text: str) -> int:
+    parts = _PERIOD_RE.fullmatch(text)
+    assert parts is not None
+    total = 0
+    if parts["n"]:
+        total += int(parts["n"]) * _PERIOD_UNIT_SECONDS[parts["unit"]]
+    if parts["h"]:
+        total += int(parts["h"]) * 3600 + int(parts["m"]) * 60 + int(parts["s"])
+    return total
+
+
 def _period(value: str) -> str:
-    if value.strip() and _PERIOD_RE.fullmatch(value.strip()):
+    text = value.strip()
+    if text and _PERIOD_RE.fullmatch(text):
+        # The number's length is checked before int(): Python refuses 4,300+ digits.
+        if any(len(n) > 10 for n in re.findall(r"[0-9]+", text)) or (
+            _period_seconds(text) > MAX_PERIOD_SECONDS
+        ):
+            raise _fail(
+                "rate_period_long",
+                f"'{shown(value)}' is longer than 68 years (2147483647 seconds); "
+                "write e.g. '1 month'",
+            )
         return value
-    raise PydanticCustomError(
+    raise _fail(
         "rate_period",
-        "'{value}' is not an SMTP2GO period; write e.g. '1 hour', '2 days', '1 month' or '0:30:00'",
-        {"value": value},
+        f"'{shown(value)}' is not an SMTP2GO period; write e.g. '1 hour', '2 days', '1 month' "
+        "or '0:30:00'",
     )
 
 
@@ -283,7 +416,7 @@ class Senders(_Model):
 class PlanConfig(_Model):
     """The SMTP2GO plan, used to warn when Supabase may send more than it allows."""
 
-    name: str = "free"
+    name: DisplayName = "free"
     """Plan name, for messages."""
     monthly_quota: Annotated[int, Field(ge=1)] = 1000
     """Emails per month the plan allows (free: 1000)."""
@@ -295,7 +428,7 @@ class Smtp2goAccountConfig(_Model):
     api_key: ApiSecretRef | None = None
     """API key reference, default env(SMTP2GO_API_KEY). env(NAME) reads an environment
     variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
-    api_url: ApiUrl | None = None
+    api_url: Smtp2goApiUrl | None = None
     """API base URL. Default: from region, else https://api.smtp2go.com/v3.
     The SMTP2GO_API_URL environment variable overrides both."""
     region: Region | None = None
@@ -319,11 +452,8 @@ class Smtp2goAccountConfig(_Model):
     def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
         """SMTP2GO_API_URL, else api_url, else the region's endpoint, without a trailing /."""
         env = os.environ if environ is None else environ
-        url = (
-            env.get(SMTP2GO_API_URL_ENV)
-            or self.api_url
-            or SMTP2GO_API_URLS[self.region or "global"]
-        )
+        default = SMTP2GO_API_URLS[self.region or "global"]
+        url = env_api_url(env, SMTP2GO_API_URL_ENV, default) or self.api_url or default
         return url.rstrip("/")
 
     def relay_host(self) -> str:
@@ -342,7 +472,7 @@ class Smtp2goAccountConfig(_Model):
 class RelayRef(_Model):
     """Relay through a declared SMTP2GO user: host, port, username and password come from it."""
 
-    smtp2go_user: str
+    smtp2go_user: UsernameRef
     """Username of an SMTP user declared under smtp2go.smtp_users."""
     port: Annotated[Port, Field(json_schema_extra={"enum": list(SMTP2GO_PORTS)})] = 587
     """587, 2525, 8025, 25 or 80 (STARTTLS); 465, 8465 or 443 (implicit TLS)."""
@@ -367,14 +497,14 @@ class SmtpSettings(_Model):
     """SMTP host for a relay not declared here."""
     port: Port | None = None
     """SMTP port for a relay not declared here."""
-    user: str | None = None
+    user: Login | None = None
     """SMTP username for a relay not declared here."""
     password: ApiSecretRef | None = None
     """SMTP password for a relay not declared here: env(NAME) reads an environment
     variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
     admin_email: Email | None = None
     """The From address of auth mail; must be a verified sender on SMTP2GO."""
-    sender_name: str | None = None
+    sender_name: DisplayName | None = None
     """The From display name."""
     max_frequency: (
         Annotated[
@@ -527,7 +657,7 @@ class ProjectConfig(_Model):
 
     ref: ProjectRef
     """The project ref: exactly 20 lowercase letters."""
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1), _plain_text("display_name")]
     """A readable name, used in plans and messages."""
     auth: AuthConfig = Field(default_factory=AuthConfig)
     """Auth settings."""
@@ -547,7 +677,7 @@ class SupabaseConfig(_Model):
     access_token: ApiSecretRef | None = None
     """Personal access token reference, default env(SUPABASE_ACCESS_TOKEN). env(NAME) reads
     an environment variable; file(PATH) reads a file relative to karto.yaml. Never a literal."""
-    api_url: ApiUrl | None = None
+    api_url: SupabaseApiUrl | None = None
     """Management API base URL. Default https://api.supabase.com; SUPABASE_API_URL overrides."""
     defaults: SupabaseDefaults | None = None
     """Settings shared by every project (e.g. staging and production)."""
@@ -567,7 +697,11 @@ class SupabaseConfig(_Model):
     def resolved_api_url(self, environ: Mapping[str, str] | None = None) -> str:
         """SUPABASE_API_URL, else api_url, else https://api.supabase.com, without a trailing /."""
         env = os.environ if environ is None else environ
-        url = env.get(SUPABASE_API_URL_ENV) or self.api_url or SUPABASE_DEFAULT_API_URL
+        url = (
+            env_api_url(env, SUPABASE_API_URL_ENV, SUPABASE_DEFAULT_API_URL)
+            or self.api_url
+            or SUPABASE_DEFAULT_API_URL
+        )
         return url.rstrip("/")
 
     def project(self, ref: str) -> ProjectConfig | None:

@@ -170,15 +170,17 @@ def test_empty_env_var(run, monkeypatch) -> None:
 def test_secret_file_permission_denied(run, tmp_path, monkeypatch) -> None:
     secret = tmp_path / "key"
     secret.write_text("api-key\n")
-    real_read_bytes = Path.read_bytes
+    from karto_smtp import secrets
 
-    def read_bytes(self: Path) -> bytes:
+    real_read = secrets.read_small_file
+
+    def read_small_file(path: Path, limit: int) -> bytes:
         # Root reads any file, so simulate the EACCES a normal user would get.
-        if self.name == "key":
+        if path.name == "key":
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(self)
+        return real_read(path, limit)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(secrets, "read_small_file", read_small_file)
     (tmp_path / "k.yaml").write_text("version: 1\nsmtp2go:\n  api_key: file(key)\n")
     result = run("validate", "-c", "k.yaml", cwd=tmp_path)
     assert result.err_lines == [

@@ -36,8 +36,8 @@ LITERAL = (
         ),
         (
             "invalid_yaml.yaml",
-            "invalid_yaml.yaml:4:1: error: invalid YAML: while parsing a flow sequence "
-            "expected ',' or ']', but got '<stream end>'",
+            "invalid_yaml.yaml:3:15: error: the '[' here is never closed (at line 4: "
+            "expected ',' or ']', but got '<stream end>'); add ']'",
         ),
         ("empty.yaml", "empty.yaml:1:1: error: the file is empty; start it with 'version: 1'"),
         (
@@ -68,7 +68,8 @@ def test_schema_errors_all_reported_in_file_order(run) -> None:
         "or generate to let karto-smtp create it",
         f"{f}:9:7: error: smtp2go.smtp_users[0].status: 'blok' is not allowed; "
         "use 'allowed', 'blocked' or 'sandbox'",
-        f"{f}:10:7: error: smtp2go.smtp_users[1].username: expected text, got a number",
+        f"{f}:10:7: error: smtp2go.smtp_users[1].username: expected text, got the number "
+        "12345; write '12345' in quotes if it is text",
         f"{f}:11:7: error: smtp2go.smtp_users[1].password: secrets are references, not "
         "literals; write env(SMTP_PASSWORD) instead of a shell variable, "
         "or generate to let karto-smtp create it",
@@ -80,7 +81,8 @@ def test_schema_errors_all_reported_in_file_order(run) -> None:
         "password; write env(NAME) or file(PATH)",
         f"{f}:16:7: error: supabase.projects[0].ref: 'KartoProd' {REF_MSG}",
         f"{f}:17:7: error: supabase.projects[0].name: must not be empty",
-        f"{f}:20:11: error: supabase.projects[0].auth.smtp.port: expected a whole number, got text",
+        f"{f}:20:11: error: supabase.projects[0].auth.smtp.port: expected a whole number, "
+        "got text '587'; write 587 without quotes",
         f"{f}:21:11: error: supabase.projects[0].auth.smtp.admin_email: 'not-an-email' is not "
         "an email address",
         f"{f}:22:7: error: supabase.projects[1].ref: required key is missing",
@@ -119,8 +121,20 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("version: '1'\n", "k.yaml:1:1: error: version: must be 1"),
-        ("version: true\n", "k.yaml:1:1: error: version: must be 1"),
+        ("version: '1'\n", "k.yaml:1:1: error: version: must be 1, got text '1'; write version: 1"),
+        (
+            "version: true\n",
+            "k.yaml:1:1: error: version: must be 1, got the boolean true; write version: 1",
+        ),
+        (
+            "version: yes\n",
+            "k.yaml:1:1: error: version: must be 1, got the boolean true (YAML 1.1 reads an "
+            "unquoted yes as true; YAML 1.2 as text); write version: 1",
+        ),
+        (
+            "version: 1.0\n",
+            "k.yaml:1:1: error: version: must be 1, got 1.0 (a decimal); write version: 1",
+        ),
         (
             "version: 1\nsmtp2go:\n  smtp_users: {username: karto}\n",
             "k.yaml:3:3: error: smtp2go.smtp_users: expected a list, got a mapping",
@@ -132,12 +146,12 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, ip_pool: 1.5}\n",
             "k.yaml:4:25: error: smtp2go.smtp_users[0].ip_pool: expected a whole number, "
-            "got a number",
+            "got 1.5 (a decimal)",
         ),
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, archive_enabled: 'yes'}\n",
             "k.yaml:4:25: error: smtp2go.smtp_users[0].archive_enabled: expected true or false, "
-            "got text",
+            "got text 'yes'; write true",
         ),
         (
             "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, password: 12345}\n",
@@ -167,7 +181,8 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         ),
         (
             "version: 1\nsmtp2go:\n  api_url: ftp://x\n",
-            "k.yaml:3:3: error: smtp2go.api_url: 'ftp://x' is not an http(s) URL",
+            "k.yaml:3:3: error: smtp2go.api_url: 'ftp://x' is not an http(s) URL (it starts "
+            "with ftp://); write e.g. https://api.smtp2go.com/v3",
         ),
         (
             "version: 1\nsmtp2go:\n  senders: {domains: [{domain: localhost}]}\n",
@@ -177,11 +192,13 @@ def test_plan_style_loading_raises_one_line(tmp_path) -> None:
         (
             "version: 1\nsupabase:\n  projects:\n    - {ref: kartoprodabcdefghijk, name: p,"
             " auth: {smtp: {relay: {smtp2go_user: karto, port: 70000}}}}\n",
-            "k.yaml:4:87: error: supabase.projects[0].auth.smtp.relay.port: must be at most 65535",
+            "k.yaml:4:87: error: supabase.projects[0].auth.smtp.relay.port: must be at most "
+            "65535, got 70000",
         ),
         (
             "version: 1\n1: one\n",
-            "k.yaml:2:1: error: keys must be text, found int 1",
+            "k.yaml:2:1: error: a key must be text, but YAML reads 1 as a number; "
+            "write '1' in quotes",
         ),
     ],
 )
@@ -190,3 +207,56 @@ def test_type_and_format_errors(run, tmp_path, text: str, line: str) -> None:
     result = run("validate", "-c", "k.yaml", cwd=tmp_path)
     assert result.code == 1
     assert result.err_lines == [line, "Error: k.yaml: invalid (1 error)"]
+
+
+RELAY = (
+    "version: 1\nsupabase:\n  projects:\n    - ref: abcdefghijklmnopqrst\n      name: p\n"
+    "      auth:\n        smtp:\n          relay:\n            smtp2go_user: karto\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "version: 1\x00\n",
+            "k.yaml:1:11: error: the control character U+0000 (NUL) is not allowed in YAML; "
+            "delete it (is this a binary file?)",
+        ),
+        (
+            "version: 1\nsmtp2go: " + "[" * 500 + "]" * 500 + "\n",
+            "k.yaml:2:73: error: nested more than 64 levels deep; karto.yaml needs at most 7",
+        ),
+        (
+            "version: 1\nsmtp2go:\n  smtp_users:\n    - {username: karto, ip_pool: "
+            + "1" * 5000
+            + "}\n",
+            "k.yaml:4:34: error: smtp2go.smtp_users[0].ip_pool: a number with 5000 digits is far "
+            "too large for any setting here; quote it if it is text",
+        ),
+        (
+            RELAY + "            port: 01113\n",
+            "k.yaml:10:19: error: supabase.projects[0].auth.smtp.relay.port: YAML 1.1 reads 01113 "
+            "as the octal number 587 (a leading 0 means octal); write 587, or 1113 if you meant "
+            "that",
+        ),
+        (
+            'version: 1\nsmtp2go:\n  smtp_users:\n    - username: "karto\n      status: allowed\n',
+            'k.yaml:4:17: error: the quoted text that starts here is never closed; end it with "',
+        ),
+        (
+            "version: 1\nsmtp2go:\n\tregion: eu\n",
+            "k.yaml:3:1: error: a tab character here; indent with spaces, not tabs",
+        ),
+    ],
+)
+def test_reader_errors_are_one_line_with_the_right_position(run, tmp_path, text, line) -> None:
+    (tmp_path / "k.yaml").write_text(text)
+    for command in ("validate", "plan"):
+        result = run(command, "-c", "k.yaml", cwd=tmp_path)
+        assert result.code == 1
+        if command == "validate":
+            assert result.err_lines == [line, "Error: k.yaml: invalid (1 error)"]
+        else:
+            assert result.err_lines == ["Error: " + line.replace(": error:", ":", 1)]
+        assert result.out == ""

@@ -118,11 +118,52 @@ def test_parse(text: str, kind: str, name: str | None) -> None:
     assert repr(ref) == f"SecretRef({text!r})"
 
 
-@pytest.mark.parametrize("text", ["hunter2", "env(A", "ENV(A)", "generated", "$X"])
+@pytest.mark.parametrize("text", ["hunter2", "$X", "envy", "env secret", "%X%"])
 def test_parse_refuses_literals(text: str) -> None:
     with pytest.raises(ValueError) as info:
         SecretRef.parse(text)
     assert text not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("env(A", "looks like a mistyped reference; write env(A)"),
+        ("ENV(A)", "looks like a mistyped reference; write env(A)"),
+        ("Env(A)", "looks like a mistyped reference; write env(A)"),
+        ("env[A]", "looks like a mistyped reference; write env(A)"),
+        ("env{A}", "looks like a mistyped reference; write env(A)"),
+        ("env:A", "looks like a mistyped reference; write env(A)"),
+        ("env (A)", "looks like a mistyped reference; write env(A)"),
+        (
+            "ENV(not a name)",
+            "looks like a mistyped reference; write env(NAME): lowercase env, round brackets, "
+            "and a variable name of letters, digits and _",
+        ),
+        (
+            "FILE(secrets/key)",
+            "looks like a mistyped reference; write file(PATH): lowercase file, round brackets",
+        ),
+        (
+            "file:secrets/key",
+            "looks like a mistyped reference; write file(PATH): lowercase file, round brackets",
+        ),
+        ("Generate", "looks like a mistyped reference; write generate"),
+        ("generated", "looks like a mistyped reference; write generate"),
+        ("${A}", "secrets are references, not literals; write env(A) instead of a shell variable"),
+        (
+            "$env:A",
+            "secrets are references, not literals; write env(A) instead of a shell variable",
+        ),
+        ("%A%", "secrets are references, not literals; write env(A) instead of a shell variable"),
+    ],
+)
+def test_mistyped_references_say_how_to_write_them(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        SecretRef.parse(text)
+    assert str(info.value) == message
+    # A path inside a mistyped file() is not echoed: it could be a pasted secret.
+    assert "secrets/key" not in str(info.value)
 
 
 def test_resolve_env_and_errors() -> None:
