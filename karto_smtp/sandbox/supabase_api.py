@@ -14,7 +14,8 @@ per-project Auth API that sends mail through the configured SMTP server.
 and these admin routes (no auth):
   GET  /_sandbox/options                    current options
   POST /_sandbox/options                    {rate_limit_enabled?, rate_limit_per_minute?,
-                                             smtp_group_mode?}
+                                             smtp_group_mode?, email_rate_limit_check?,
+                                             smtp_pass_view?, partial_smtp_patch?}
   POST /_sandbox/tokens                     {token}: accept this access token
   POST /_sandbox/projects                   {ref, name, organization_id?, region?}: add a project
   GET  /_sandbox/projects/{ref}/auth-logs   the project's Auth log (mail sends, errors)
@@ -85,6 +86,11 @@ SMTP_KEYS = (
 # the keys the Supabase CLI marks required in `[auth.email.smtp]`.
 SMTP_REQUIRED_GROUP = ("smtp_host", "smtp_port", "smtp_user", "smtp_pass", "smtp_admin_email")
 SMTP_GROUP_MODES = ("lenient", "strict")
+# Known unknowns of the real API, as switches (see `AccountOptions`).
+EMAIL_RATE_LIMIT_CHECKS = ("after_merge", "before_merge")
+SMTP_PASS_VIEWS = ("digest", "masked")
+PARTIAL_SMTP_PATCHES = ("keeps_password", "clears_password")
+MASKED_SECRET = "****"
 
 # Write-only keys the API returns as a digest: the ones the Supabase CLI and the Terraform
 # provider treat as hashed secrets.
@@ -281,9 +287,27 @@ class _Window:
 
 @dataclass
 class AccountOptions:
+    """Switches for behaviour the public sources leave open; the defaults are our best guess.
+
+    email_rate_limit_check  "after_merge": `rate_limit_email_sent` needs custom SMTP on in
+                            the config as it would be after the PATCH; "before_merge":
+                            custom SMTP must also be on already before the PATCH (turning
+                            it on in the same PATCH is not enough).
+    smtp_pass_view          "digest": hex HMAC-SHA256 keyed by the ref (today's API);
+                            "masked": "****" when set, null when not (the API of Sept 2024,
+                            terraform-provider-supabase#151).
+    partial_smtp_patch      "keeps_password": a PATCH without `smtp_pass` keeps it;
+                            "clears_password": a PATCH with any other `smtp_*` key and no
+                            `smtp_pass` nulls the stored password, as if the whole SMTP
+                            block were replaced (a third-party report, research section 1).
+    """
+
     rate_limit_enabled: bool = True
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
     smtp_group_mode: str = "lenient"
+    email_rate_limit_check: str = "after_merge"
+    smtp_pass_view: str = "digest"
+    partial_smtp_patch: str = "keeps_password"
 
     def validated(self) -> AccountOptions:
         if not isinstance(self.rate_limit_enabled, bool):
@@ -296,6 +320,13 @@ class AccountOptions:
             raise SandboxStateError("rate_limit_per_minute must be a positive integer")
         if self.smtp_group_mode not in SMTP_GROUP_MODES:
             raise SandboxStateError("smtp_group_mode must be 'lenient' or 'strict'")
+        for name, allowed in (
+            ("email_rate_limit_check", EMAIL_RATE_LIMIT_CHECKS),
+            ("smtp_pass_view", SMTP_PASS_VIEWS),
+            ("partial_smtp_patch", PARTIAL_SMTP_PATCHES),
+        ):
+            if getattr(self, name) not in allowed:
+                raise SandboxStateError(f"{name} must be {' or '.join(repr(a) for a in allowed)}")
         return self
 
 
@@ -516,13 +547,14 @@ class SupabaseAccount:
             project = self._require(ref)
             return self._public(project)
 
-    @staticmethod
-    def _public(project: Project) -> dict[str, Any]:
+    def _public(self, project: Project) -> dict[str, Any]:
         view = copy.deepcopy(project.auth_config)
         for key in SECRET_CONFIG_KEYS:
             value = view.get(key)
             if value:
                 view[key] = secret_digest(project.ref, value)
+        if self._options.smtp_pass_view == "masked":
+            view["smtp_pass"] = MASKED_SECRET if project.auth_config.get("smtp_pass") else None
         return view
 
     def update_auth_config(self, ref: str, body: Any) -> dict[str, Any]:
@@ -555,7 +587,19 @@ class SupabaseAccount:
                         "Custom SMTP needs smtp_host, smtp_port, smtp_user, smtp_pass and "
                         f"smtp_admin_email together; missing: {', '.join(missing)}",
                     )
-            if changes.get("rate_limit_email_sent") is not None and not smtp_enabled(updated):
+            replaces_smtp_block = any(
+                key.startswith("smtp_") and key != "smtp_pass" for key in changes
+            )
+            if (
+                self._options.partial_smtp_patch == "clears_password"
+                and replaces_smtp_block
+                and "smtp_pass" not in changes
+            ):
+                updated["smtp_pass"] = None
+            smtp_on = smtp_enabled(updated)
+            if self._options.email_rate_limit_check == "before_merge":
+                smtp_on = smtp_on and smtp_enabled(current)
+            if changes.get("rate_limit_email_sent") is not None and not smtp_on:
                 raise AuthConfigError(
                     400, "Custom SMTP required to configure RATE_LIMIT_EMAIL_SENT"
                 )

@@ -275,6 +275,49 @@ def test_reset_restores_the_start_state(sandbox: Sandbox) -> None:
     assert sandbox.request_log.entries() == []
 
 
+def test_reset_restores_the_supabase_options(sandbox: Sandbox) -> None:
+    url = sandbox.env["SUPABASE_API_URL"] + "/_sandbox/options"
+    switched = {
+        "email_rate_limit_check": "before_merge",
+        "smtp_pass_view": "masked",
+        "partial_smtp_patch": "clears_password",
+    }
+    assert httpx.post(url, json=switched).json().items() >= switched.items()
+    sandbox.reset()
+    options = httpx.get(url).json()
+    assert {name: options[name] for name in switched} == {
+        "email_rate_limit_check": "after_merge",
+        "smtp_pass_view": "digest",
+        "partial_smtp_patch": "keeps_password",
+    }
+
+
+def test_a_fault_answers_a_write_with_200_and_an_error_envelope(sandbox: Sandbox) -> None:
+    envelope = {
+        "request_id": "fault-1",
+        "data": {"error": "Something failed", "error_code": "E_ApiResponseCodes.API_EXCEPTION"},
+    }
+    fault = {
+        "kind": "status",
+        "method": "POST",
+        "path": "/v3/users/smtp/add",
+        "status": 200,
+        "body": envelope,
+        "times": 1,
+    }
+    admin = sandbox.env["KARTO_SANDBOX_URL"]
+    assert httpx.post(f"{admin}/_sandbox/faults", json=fault).status_code == 201
+    with api(sandbox.env) as smtp2go:
+        body = {"username": "faulted-user", "email_password": PASSWORD}
+        answered = smtp2go.post("/users/smtp/add", json=body)
+        assert (answered.status_code, answered.json()) == (200, envelope)
+        assert sandbox.smtp2go_account.users() == []  # the write never ran
+        assert (
+            smtp2go.post("/users/smtp/add", json=body).json()["data"]["results"][0]["username"]
+            == "faulted-user"
+        )
+
+
 def test_mail_endpoint_filters_and_clears(sandbox: Sandbox) -> None:
     sandbox.mailbox.deliver("a@b.example", ["one@x.example"], "u", b"Subject: 1\r\n\r\n")
     sandbox.mailbox.deliver("a@b.example", ["two@x.example"], "u", b"Subject: 2\r\n\r\n")

@@ -364,6 +364,78 @@ def test_rate_limit_email_sent_needs_custom_smtp(api: httpx.Client) -> None:
     assert refused.status_code == 400
 
 
+def test_before_merge_wants_custom_smtp_on_before_the_patch(
+    api: httpx.Client, bare: httpx.Client
+) -> None:
+    options = bare.post("/_sandbox/options", json={"email_rate_limit_check": "before_merge"})
+    assert options.json()["email_rate_limit_check"] == "before_merge"
+    same_patch = api.patch(auth_path(), json={**SMTP_ON, "rate_limit_email_sent": 100})
+    assert same_patch.status_code == 400
+    assert same_patch.json() == {
+        "message": "Custom SMTP required to configure RATE_LIMIT_EMAIL_SENT"
+    }
+    assert api.get(auth_path()).json()["smtp_host"] is None  # nothing of it applied
+    api.patch(auth_path(), json=SMTP_ON).raise_for_status()
+    config = api.patch(auth_path(), json={"rate_limit_email_sent": 100}).json()
+    assert config["rate_limit_email_sent"] == 100
+    turning_off = api.patch(auth_path(), json={"smtp_host": "", "rate_limit_email_sent": 40})
+    assert turning_off.status_code == 400
+
+
+def test_masked_smtp_pass_view(api: httpx.Client, bare: httpx.Client) -> None:
+    bare.post("/_sandbox/options", json={"smtp_pass_view": "masked"}).raise_for_status()
+    assert api.get(auth_path()).json()["smtp_pass"] is None
+    assert api.patch(auth_path(), json=SMTP_ON).json()["smtp_pass"] == "****"
+    assert api.get(auth_path()).json()["smtp_pass"] == "****"
+    # Other write-only secrets keep their digest.
+    config = api.patch(auth_path(), json={"external_github_secret": "gh"}).json()
+    assert config["external_github_secret"] == secret_digest(REF, "gh")
+    assert api.patch(auth_path(), json={"smtp_host": ""}).json()["smtp_pass"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "cleared"),
+    [
+        ({"smtp_sender_name": "Other"}, True),
+        ({"smtp_max_frequency": 30}, True),
+        ({"smtp_sender_name": "Other", "smtp_pass": "next-one"}, False),
+        ({"site_url": "https://karto.example"}, False),
+    ],
+)
+def test_partial_smtp_patch_that_clears_the_password(
+    api: httpx.Client, bare: httpx.Client, account: SupabaseAccount, body, cleared
+) -> None:
+    api.patch(auth_path(), json=SMTP_ON).raise_for_status()
+    bare.post("/_sandbox/options", json={"partial_smtp_patch": "clears_password"})
+    config = api.patch(auth_path(), json=body).json()
+    expected = None if cleared else secret_digest(REF, body.get("smtp_pass", PASSWORD))
+    assert config["smtp_pass"] == expected
+    assert account.auth_config(REF)["smtp_pass"] == (
+        None if cleared else body.get("smtp_pass", PASSWORD)
+    )
+
+
+def test_partial_smtp_patch_keeps_the_password_by_default(api: httpx.Client) -> None:
+    api.patch(auth_path(), json=SMTP_ON).raise_for_status()
+    config = api.patch(auth_path(), json={"smtp_sender_name": "Other"}).json()
+    assert config["smtp_pass"] == secret_digest(REF, PASSWORD)
+
+
+def test_options_reset_with_the_account_state(account: SupabaseAccount) -> None:
+    seed = account.to_state()
+    account.set_options(
+        email_rate_limit_check="before_merge",
+        smtp_pass_view="masked",
+        partial_smtp_patch="clears_password",
+    )
+    account.load_state(seed)
+    assert account.options()["email_rate_limit_check"] == "after_merge"
+    assert account.options()["smtp_pass_view"] == "digest"
+    assert account.options()["partial_smtp_patch"] == "keeps_password"
+    with pytest.raises(ValueError, match="smtp_pass_view must be 'digest' or 'masked'"):
+        account.set_options(smtp_pass_view="hidden")
+
+
 def test_lenient_mode_accepts_a_partial_smtp_group(api: httpx.Client) -> None:
     config = api.patch(auth_path(), json={"smtp_host": "mail.smtp2go.com"}).json()
     assert config["smtp_host"] == "mail.smtp2go.com"
@@ -497,6 +569,9 @@ def test_admin_adds_tokens_and_projects(bare: httpx.Client) -> None:
         "rate_limit_enabled": True,
         "rate_limit_per_minute": 120,
         "smtp_group_mode": "lenient",
+        "email_rate_limit_check": "after_merge",
+        "smtp_pass_view": "digest",
+        "partial_smtp_patch": "keeps_password",
     }
 
 
