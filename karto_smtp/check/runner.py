@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from karto_smtp.check import hints
+from karto_smtp.check.relay_map import RELAY_ENV, RelayMap, ca_file_from_env, client_ssl_context
 from karto_smtp.check.report import Row
 from karto_smtp.check.smtp_probe import (
     ProbeError,
@@ -20,12 +21,12 @@ from karto_smtp.check.smtp_probe import (
     dial,
     dial_alternatives,
     elapsed_ms,
+    implicit_tls,
     test_message,
 )
 from karto_smtp.check.supabase_rows import AuthOutcome
 from karto_smtp.check.targets import CheckTargets, ProjectTarget, RelayTarget
 from karto_smtp.errors import ConfigError
-from karto_smtp.relay_map import RelayMap, ca_file_from_env, client_ssl_context
 
 if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
@@ -158,9 +159,9 @@ class Checker:
         timeout = self.options.timeout
         first = dial(self.relay_map, relay.host, relay.port, timeout)
         if first.sock is not None:
-            target = self.relay_map.resolve(relay.host, relay.port)
+            target = self.relay_map.resolve(relay.host, relay.port, implicit_tls(relay.port))
             mapped = self.relay_map.is_mapped(relay.host, relay.port)
-            where = f" (at {target[0]}:{target[1]} per KARTO_SMTP_RELAY_MAP)" if mapped else ""
+            where = f" (at {target[0]}:{target[1]} per {RELAY_ENV})" if mapped else ""
             detail = f"TCP connect to {relay.host}:{relay.port}{where}"
             rows.append(Row("reach", relay.label, "pass", first.ms, detail))
             return SmtpSession(relay.host, relay.port, first.sock, self._context, timeout)

@@ -1,8 +1,8 @@
 """Talking to an SMTP relay with smtplib: connect, TLS, AUTH, MAIL FROM, and a test send.
 
-Every connection is dialled at `RelayMap.resolve(host, port)` while TLS names and verifies
-the declared host, so the sandbox can stand in for mail.smtp2go.com without turning
-certificate checks off.
+Every connection is dialled where `RelayMap.resolve` says while TLS names and verifies the
+declared host, so a stand-in relay (the sandbox) can answer for mail.smtp2go.com without
+turning certificate checks off.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-from karto_smtp.mailer_auth import authenticate, supabase_auth_mechanism
-from karto_smtp.relay_map import RelayMap
+from karto_smtp.check.mailer_auth import authenticate, supabase_auth_mechanism
+from karto_smtp.check.relay_map import RelayMap
 
 STARTTLS_PORTS = (25, 2525, 8025, 587, 80)
 IMPLICIT_TLS_PORTS = (465, 8465, 443)
@@ -58,7 +58,8 @@ def dial(relay_map: RelayMap, host: str, port: int, timeout: float) -> Dialled:
     """One TCP connect to where `host:port` really is."""
     start = time.perf_counter()
     try:
-        sock = socket.create_connection(relay_map.resolve(host, port), timeout=timeout)
+        target = relay_map.resolve(host, port, implicit_tls(port))
+        sock = socket.create_connection(target, timeout=timeout)
     except TimeoutError:
         return Dialled(port, None, elapsed_ms(start), f"timed out after {timeout:g} s", "timeout")
     except ConnectionRefusedError:

@@ -15,7 +15,8 @@ import click
 from karto_smtp import __version__
 from karto_smtp.errors import KartoError
 
-# name -> "module:attribute"; each module owns one concept's commands.
+# name -> "module:attribute"; each module owns one concept's commands. The attribute is a
+# click command, or a function that returns one (for a command that may not be installed).
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": (
         "karto_smtp.cli.validate:validate",
@@ -32,10 +33,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Prove that mail flows: reach, TLS, auth, sender, send.",
     ),
     "sandbox": (
-        "karto_smtp.sandbox.commands:sandbox",
+        "karto_smtp.cli.sandbox:command",
         "Run local SMTP2GO, Supabase and SMTP servers.",
     ),
-    "demo": ("karto_smtp.demo:demo", "Run validate, plan, apply, plan and check on the sandbox."),
+    "demo": (
+        "karto_smtp.cli.demo:demo",
+        "Run validate, plan, apply, plan and check on the sandbox.",
+    ),
 }
 
 
@@ -47,7 +51,8 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
-        return getattr(importlib.import_module(module_name), attribute)
+        found = getattr(importlib.import_module(module_name), attribute)
+        return found if isinstance(found, click.Command) else found()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Listing help must not import every command module.

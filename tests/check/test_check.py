@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from karto_smtp.relay_map import CA_FILE_ENV, RELAY_MAP_ENV, RelayMap
+from karto_smtp.check.relay_map import CA_FILE_ENV, RELAY_ENV
 from tests.check.conftest import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -161,9 +161,9 @@ def test_blocked_port_names_the_port_that_works(
     live.apply(config)
     live.verify_sender()
     closed, port = _closed_port()
-    entries = dict(live.sandbox.relay_map.items())
-    entries[("mail.smtp2go.com", 587)] = ("127.0.0.1", port)
-    monkeypatch.setenv(RELAY_MAP_ENV, RelayMap(entries).to_env())
+    # A rule for one port wins over the sandbox's rule for every port.
+    rules = f"mail.smtp2go.com:587=127.0.0.1:{port},{live.env[RELAY_ENV]}"
+    monkeypatch.setenv(RELAY_ENV, rules)
     try:
         result = live.check(config)
     finally:
@@ -191,19 +191,11 @@ def test_blocked_port_names_the_port_that_works(
 def test_port_dropping_packets_times_out_and_every_port_is_reported(
     live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from karto_smtp.sandbox.sandbox import BlockedPort
+    from karto_sandbox.relay.blocked import BlockedPort
 
     config = live.config(relay_config())
     blocked = BlockedPort("timeout")
-    monkeypatch.setenv(
-        RELAY_MAP_ENV,
-        RelayMap(
-            {
-                ("mail.smtp2go.com", p): ("127.0.0.1", blocked.port)
-                for p in (25, 80, 443, 465, 587, 2525, 8025, 8465)
-            }
-        ).to_env(),
-    )
+    monkeypatch.setenv(RELAY_ENV, f"mail.smtp2go.com=127.0.0.1:{blocked.port}")
     try:
         result = live.check(config, "--timeout", "0.3")
     finally:
@@ -518,9 +510,9 @@ def test_certificate_is_checked_against_the_declared_host_name(
     # The relay map sends another host to the sandbox relay, whose certificate does not
     # name it: the check must fail even though the CA is trusted.
     config = live.config(explicit_config(user="karto", host="relay.example.net"))
-    entries = dict(live.sandbox.relay_map.items())
-    entries[("relay.example.net", 587)] = entries[("mail.smtp2go.com", 587)]
-    monkeypatch.setenv(RELAY_MAP_ENV, RelayMap(entries).to_env())
+    sandbox_rule = live.env[RELAY_ENV]
+    _pattern, _, target = sandbox_rule.partition("=")
+    monkeypatch.setenv(RELAY_ENV, f"relay.example.net={target},{sandbox_rule}")
 
     result = live.check(config)
 

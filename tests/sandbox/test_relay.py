@@ -1,4 +1,4 @@
-"""The sandbox SMTP relay, driven by smtplib against SMTP users made through the API emulator."""
+"""The stack's SMTP relay, driven by smtplib against SMTP users made through the API emulator."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ import base64
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 import httpx
 import pytest
 
-from karto_smtp.relay_map import RelayMap, client_ssl_context
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.mailbox import Mailbox
-from karto_smtp.sandbox.relay import SmtpRelay
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
-from karto_smtp.sandbox.tls import SandboxTls
+from karto_sandbox.relay.mailbox import Mailbox
+from karto_sandbox.relay.routing import RelayRoutes
+from karto_sandbox.relay.tls import SandboxTls
+from karto_sandbox.smtp2go.models import Smtp2goAccount
+from karto_sandbox.stack import Stack
 
 API_KEY = "api-" + "A1" * 16
 RELAY_HOST = "mail.smtp2go.com"
@@ -29,59 +27,54 @@ UNVERIFIED = "someone@elsewhere.example"
 
 @dataclass
 class RelayHarness:
+    stack: Stack
     account: Smtp2goAccount
     api: httpx.Client
-    relay: SmtpRelay
     mailbox: Mailbox
     tls: SandboxTls
+    starttls_port: int
+    tls_port: int
 
     def add_user(self, username: str, status: str = "allowed") -> None:
         response = self.api.post(
-            "/users/smtp/add",
+            "/v3/users/smtp/add",
             json={"username": username, "email_password": PASSWORD, "status": status},
         )
         assert response.status_code == 200, response.text
 
     def verify_sender(self, address: str) -> None:
         assert self.api.post(
-            "/single_sender_emails/add", json={"email_address": address}
+            "/v3/single_sender_emails/add", json={"email_address": address}
         ).is_success
-        admin = str(self.api.base_url).removesuffix("/v3/") + "/_sandbox/senders/verify"
-        assert self.api.post(admin, json={"email_address": address}).is_success
+        assert self.api.post("/_sandbox/senders/verify", json={"email_address": address}).is_success
 
     def starttls(self) -> smtplib.SMTP:
         """A client that dials the relay but names (and verifies) mail.smtp2go.com."""
         client = smtplib.SMTP(timeout=5)
-        client.connect("127.0.0.1", self.relay.starttls_port)
-        client._host = RELAY_HOST  # the name STARTTLS verifies, as after a RelayMap lookup
+        client.connect("127.0.0.1", self.starttls_port)
+        client._host = RELAY_HOST  # the name STARTTLS verifies, as after a relay rule lookup
         client.ehlo()
         client.starttls(context=self.tls.client_context())
         client.ehlo()
         return client
 
 
-@pytest.fixture(scope="module")
-def shared_harness() -> Iterator[RelayHarness]:
-    # Module-scoped: stopping an HttpServer costs its 0.5 s poll interval.
-    account = Smtp2goAccount()
-    account.add_api_key(API_KEY)
-    mailbox = Mailbox()
-    tls = SandboxTls()
-    with (
-        HttpServer(Smtp2goApp(account)) as server,
-        SmtpRelay(account, mailbox, tls) as relay,
-        httpx.Client(base_url=server.url + "/v3", headers={"X-Smtp2go-Api-Key": API_KEY}) as api,
-    ):
-        yield RelayHarness(account, api, relay, mailbox, tls)
-    tls.cleanup()
-
-
 @pytest.fixture
-def harness(shared_harness: RelayHarness) -> Iterator[RelayHarness]:
-    initial = shared_harness.account.to_state()
-    yield shared_harness
-    shared_harness.account.load_state(initial)
-    shared_harness.mailbox.clear()
+def harness(stack: Stack):
+    stack.smtp2go_account.add_api_key(API_KEY)
+    assert stack.tls is not None
+    with httpx.Client(
+        base_url=stack.smtp2go_url, headers={"X-Smtp2go-Api-Key": API_KEY}, timeout=5
+    ) as api:
+        yield RelayHarness(
+            stack,
+            stack.smtp2go_account,
+            api,
+            stack.mailbox,
+            stack.tls,
+            stack.ports["starttls"],
+            stack.ports["tls"],
+        )
 
 
 def message(sender: str = VERIFIED, to: str = "user@example.net") -> EmailMessage:
@@ -99,7 +92,7 @@ def plain_token(username: str, password: str) -> str:
 
 
 def test_greeting_names_the_relay_host(harness: RelayHarness) -> None:
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         code, features = client.ehlo()
     assert code == 250
     assert features.startswith(b"mail.smtp2go.com")
@@ -165,7 +158,7 @@ def test_sandbox_user_is_accepted_but_not_delivered(harness: RelayHarness) -> No
 
 def test_auth_before_starttls_is_530(harness: RelayHarness) -> None:
     harness.add_user("karto-app")
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         client.ehlo()
         code, reply = client.docmd("AUTH", "PLAIN " + plain_token("karto-app", PASSWORD))
     assert (code, reply) == (530, b"5.7.0 Must issue a STARTTLS command first")
@@ -219,7 +212,7 @@ def test_implicit_tls_port(harness: RelayHarness) -> None:
     client = smtplib.SMTP_SSL(timeout=5, context=harness.tls.client_context())
     client._host = RELAY_HOST
     with client:
-        client.connect("127.0.0.1", harness.relay.tls_port)
+        client.connect("127.0.0.1", harness.tls_port)
         client.ehlo()
         assert "starttls" not in client.esmtp_features
         client.login("karto-app", PASSWORD)
@@ -228,15 +221,16 @@ def test_implicit_tls_port(harness: RelayHarness) -> None:
 
 
 def test_certificate_verifies_with_the_sandbox_ca_only(harness: RelayHarness) -> None:
-    port = harness.relay.tls_port
-    relay_map = RelayMap({(RELAY_HOST, 465): ("127.0.0.1", port)})
-    assert relay_map.resolve(RELAY_HOST, 465) == ("127.0.0.1", port)
+    port = harness.tls_port
+    routes = RelayRoutes.from_env(harness.stack.env)
+    assert routes.resolve(RELAY_HOST, 465, implicit_tls=True) == ("127.0.0.1", port)
 
-    # System store plus the sandbox CA (what `check` builds from KARTO_SMTP_CA_FILE).
-    context = client_ssl_context(str(harness.tls.cert_file))
+    # System store plus the sandbox CA (what a client builds from KARTO_SMTP_CA_FILE).
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=harness.stack.env["KARTO_SMTP_CA_FILE"])
     for name in ("mail.smtp2go.com", "mail-eu.smtp2go.com", "localhost", "127.0.0.1"):
         with (
-            socket.create_connection(relay_map.resolve(RELAY_HOST, 465), timeout=5) as raw,
+            socket.create_connection(routes.resolve(RELAY_HOST, 465, True), timeout=5) as raw,
             context.wrap_socket(raw, server_hostname=name) as tls,
         ):
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
@@ -257,7 +251,7 @@ def test_certificate_verifies_with_the_sandbox_ca_only(harness: RelayHarness) ->
 
 
 def test_relay_survives_a_client_that_rejects_its_certificate(harness: RelayHarness) -> None:
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         client._host = RELAY_HOST
         client.ehlo()
         with pytest.raises(ssl.SSLCertVerificationError):
@@ -266,11 +260,9 @@ def test_relay_survives_a_client_that_rejects_its_certificate(harness: RelayHarn
         assert client.noop()[0] == 250
 
 
-def test_fixed_ports_are_reusable_after_stop(harness: RelayHarness) -> None:
-    first = SmtpRelay(harness.account, harness.mailbox, harness.tls).start()
-    port = first.starttls_port
-    first.stop()
-    again = SmtpRelay(harness.account, harness.mailbox, harness.tls, starttls_port=port)
-    with again, smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
-        assert client.noop()[0] == 250
-    assert again.starttls_port == port  # still known after stop, for a restart
+def test_fixed_ports_are_reusable_after_stop() -> None:
+    with Stack() as first:
+        port = first.ports["starttls"]
+    with Stack(ports={"starttls": port}) as again, smtplib.SMTP("127.0.0.1", port, timeout=5) as c:
+        assert c.noop()[0] == 250
+        assert again.ports["starttls"] == port

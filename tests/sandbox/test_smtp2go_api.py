@@ -1,4 +1,4 @@
-"""Behaviour of the SMTP2GO API emulator, over real HTTP on loopback."""
+"""Behaviour of the stack's SMTP2GO API emulator, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import uuid
 import httpx
 import pytest
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.smtp2go_account import PASSWORD_MASK, password_entropy_bits
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
+from karto_sandbox.smtp2go.models import PASSWORD_MASK, Smtp2goAccount, password_entropy_bits
+from karto_sandbox.stack import Stack
 
 KEY = "api-" + "A1b2C3d4" * 4
 OTHER_KEY = "api-" + "Z9y8X7w6" * 4
@@ -39,33 +38,28 @@ DEFAULT_USER_ITEM = {
 }
 
 
-@pytest.fixture(scope="module")
-def server():
-    with HttpServer(Smtp2goApp()) as srv:
-        yield srv
+@pytest.fixture
+def server(stack: Stack) -> Stack:
+    return stack
 
 
 @pytest.fixture
-def account(server) -> Smtp2goAccount:
-    account = Smtp2goAccount()
-    account.add_api_key(KEY)
-    server.app.account = account
-    server.app.clear_faults()
-    server.app.request_log.clear()
-    return account
+def account(stack: Stack) -> Smtp2goAccount:
+    stack.smtp2go_account.add_api_key(KEY)
+    return stack.smtp2go_account
 
 
 @pytest.fixture
-def api(server, account):
+def api(stack: Stack, account):
     headers = {"X-Smtp2go-Api-Key": KEY}
-    with httpx.Client(base_url=f"{server.url}/v3", headers=headers, timeout=5) as client:
+    with httpx.Client(base_url=f"{stack.smtp2go_url}/v3", headers=headers, timeout=5) as client:
         yield client
 
 
 @pytest.fixture
-def bare(server, account):
+def bare(stack: Stack, account):
     """No API key and no /v3 prefix: for auth, routing and the admin routes."""
-    with httpx.Client(base_url=server.url, timeout=5) as client:
+    with httpx.Client(base_url=stack.smtp2go_url, timeout=5) as client:
         yield client
 
 
@@ -517,7 +511,7 @@ class _SlowMembership(dict):
 
 def test_concurrent_duplicate_adds_create_one_user(server, account):
     account._users = _SlowMembership()
-    clients = [httpx.Client(base_url=server.url, timeout=5) for _ in range(8)]
+    clients = [httpx.Client(base_url=server.smtp2go_url, timeout=5) for _ in range(8)]
     start = threading.Barrier(len(clients))
     statuses: list[int] = []
 

@@ -5,10 +5,10 @@ loop and test code can use the same `Smtp2goAccount` at once.
 
 Persistence: `to_state()` / `load_state()` use plain JSON-able dicts. SMTP passwords and
 API keys are kept in clear text there on purpose: the file is the emulated server's own
-storage (it must answer AUTH and `password_echo="echo"`), never a karto-smtp output.
+storage (it must answer AUTH and `password_echo="echo"`), never a client's output.
 
 Behaviour the public sources leave open is decided here and marked "sandbox choice"; the
-list of those choices is in the module docstring of `smtp2go_api.py`.
+list of those choices is in the module docstring of `responses.py`.
 """
 
 from __future__ import annotations

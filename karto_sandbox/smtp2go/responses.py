@@ -28,15 +28,7 @@ Sandbox choices (no public source; clients must not depend on them):
   - the rate limit (off by default) answers 429 REQ_LIMIT_EXCEEDED with X-RateLimit-*
     headers, the 2017 shape.
 
-Admin routes (no API key), besides the base app's /_sandbox/requests and /_sandbox/faults:
-  POST /_sandbox/senders/verify  {"email_address"}          mark a single sender verified
-  POST /_sandbox/domains/dns     {"domain", "verify"?}      publish the domain's CNAMEs;
-                                 "verify": true also runs the periodic verification
-  GET  /_sandbox/state           the account state (clear-text secrets; loopback only)
-  POST /_sandbox/state           replace the account state
-  POST /_sandbox/options         {password_echo, auto_verify_senders, unknown_key_status,
-                                  reject_unknown_fields, rate_limit} (any subset)
-  POST /_sandbox/api_keys        {"api_key", "endpoints"?}  add or replace an API key
+Admin routes (no API key) besides the base app's: see `GET /_sandbox/` or docs/sandbox.md.
 """
 
 from __future__ import annotations
@@ -45,8 +37,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from karto_smtp.sandbox.http_server import HttpApp, Request, RequestLog, Response
-from karto_smtp.sandbox.smtp2go_account import (
+from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.smtp2go.models import (
     API_EXCEPTION,
     ENDPOINT_PERMISSION_DENIED,
     NO_API_KEY_ERROR,
@@ -172,12 +164,52 @@ class Smtp2goApp(HttpApp):
             wrapped = self._api_handler(field_types, handler)
             self.route(method, "/v3" + path, wrapped)
             self.route(method, path, wrapped)
-        self.route("POST", "/_sandbox/senders/verify", self._admin_verify_sender)
-        self.route("POST", "/_sandbox/domains/dns", self._admin_domain_dns)
-        self.route("GET", "/_sandbox/state", self._admin_get_state)
-        self.route("POST", "/_sandbox/state", self._admin_load_state)
-        self.route("POST", "/_sandbox/options", self._admin_options)
-        self.route("POST", "/_sandbox/api_keys", self._admin_api_keys)
+        self.admin_route(
+            "POST",
+            "/_sandbox/senders/verify",
+            self._admin_verify_sender,
+            "mark a single sender email verified, as if its link had been clicked",
+            '{"email_address": string}',
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/domains/dns",
+            self._admin_domain_dns,
+            "publish a sender domain's CNAME records; verify: true also runs SMTP2GO's "
+            "periodic check",
+            '{"domain": string, "verify"?: boolean}',
+        )
+        self.admin_route(
+            "GET",
+            "/_sandbox/state",
+            self._admin_get_state,
+            "the SMTP2GO account: API keys, users (clear-text passwords), senders, domains",
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/state",
+            self._admin_load_state,
+            "replace the SMTP2GO account with a state as GET returns it",
+        )
+        self.admin_route(
+            "GET", "/_sandbox/options", self._admin_get_options, "the SMTP2GO switches"
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/options",
+            self._admin_options,
+            "change SMTP2GO switches (any subset)",
+            '{"password_echo"?: "mask"|"echo"|"omit", "auto_verify_senders"?: boolean, '
+            '"unknown_key_status"?: 401|500, "reject_unknown_fields"?: boolean, '
+            '"rate_limit"?: null|{"requests", "per_seconds"}}',
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/api_keys",
+            self._admin_api_keys,
+            "add or replace an API key",
+            '{"api_key": string, "endpoints"?: [string]}',
+        )
 
     # -- cross-cutting --------------------------------------------------------------
     @staticmethod
@@ -473,6 +505,9 @@ class Smtp2goApp(HttpApp):
         except (ValueError, TypeError, KeyError) as exc:
             return _admin_error(400, f"invalid state: {exc}")
         return Response(200, self.account.to_state())
+
+    def _admin_get_options(self, request: Request) -> Response:
+        return Response(200, self.account.options.as_json())
 
     def _admin_options(self, request: Request) -> Response:
         try:

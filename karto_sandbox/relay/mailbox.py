@@ -1,4 +1,4 @@
-"""Messages the sandbox relay accepted, kept in memory for tests and `karto-smtp sandbox mail`."""
+"""Messages the relay accepted, kept in memory for `GET /_sandbox/mail` and `sandbox mail`."""
 
 from __future__ import annotations
 

@@ -37,8 +37,8 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from karto_smtp.sandbox.mailbox import Mailbox
-from karto_smtp.sandbox.tls import SandboxTls
+from karto_sandbox.relay.mailbox import Mailbox
+from karto_sandbox.relay.tls import SandboxTls
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class _RelayHandler:
 
 class _RelaySMTP(SMTP):
     async def smtp_AUTH(self, arg: str) -> None:  # noqa: N802 - aiosmtpd command name
-        # aiosmtpd answers 538; SMTP servers (and the brief for this relay) say 530.
+        # aiosmtpd answers 538; SMTP servers commonly say 530 here.
         if self._auth_require_tls and not self._tls_protocol:
             await self.push(REPLY_STARTTLS_FIRST)
             return
