@@ -238,7 +238,7 @@ class SenderDomain:
         # Sending needs DKIM and return-path; a tracker only matters for tracking links.
         return self.dkim.verified and self.rpath.verified
 
-    def as_api(self, setup_link: str) -> dict[str, Any]:
+    def as_api(self, setup_link: str, *, view: bool = False) -> dict[str, Any]:
         subdomain, name, suffix = split_domain(self.fulldomain)
         trackers = []
         for tracker in self.trackers:
@@ -257,7 +257,8 @@ class SenderDomain:
                     "enabled": tracker.enabled,
                 }
             )
-        return {
+        entry: dict[str, Any] = {"from_master": False} if view else {}
+        return entry | {
             "domain": {
                 "fulldomain": self.fulldomain,
                 "subdomain": subdomain,
@@ -507,28 +508,30 @@ class Smtp2goAccount:
 
     def replace_user(
         self, username: str, settings: Mapping[str, Any], password: str | None = None
-    ) -> SmtpUser:
-        """POST edit: every setting not given goes back to its default."""
+    ) -> tuple[SmtpUser, bool]:
+        """POST edit: every setting not given goes back to its default.
+
+        `password` None (not sent) keeps the current one (sandbox choice); "" (blank)
+        generates one, as the docs say. Returns the user and whether it was generated.
+        """
         with self._lock:
             current = self._existing_user(username)
-            # A blank password keeps the current one rather than rotating it silently.
-            secret = _checked_password(password) if password else current.email_password
+            secret, generated = _new_password(password, current.email_password)
             user = _apply_settings(SmtpUser(username, secret), settings)
             self._users[username] = user
-            return copy.copy(user)
+            return copy.copy(user), generated
 
     def patch_user(
         self, username: str, settings: Mapping[str, Any], password: str | None = None
-    ) -> SmtpUser:
-        """PATCH edit: only the given settings change."""
+    ) -> tuple[SmtpUser, bool]:
+        """PATCH edit: only the given settings change; a blank password generates one."""
         with self._lock:
             current = self._existing_user(username)
             base = copy.copy(current)
-            if password:
-                base.email_password = _checked_password(password)
+            base.email_password, generated = _new_password(password, current.email_password)
             user = _apply_settings(base, settings)
             self._users[username] = user
-            return copy.copy(user)
+            return copy.copy(user), generated
 
     def remove_user(self, username: str) -> SmtpUser:
         with self._lock:
@@ -662,8 +665,11 @@ class Smtp2goAccount:
                 record = self._domains.get(domain.strip().lower().rstrip("."))
                 records = [record] if record else []
             single = len(records) == 1
+            # `from_master` (a master account's domain shared with a subaccount) is only in
+            # view's schema; the sandbox has no subaccounts, so it is always false.
             return [
-                r.as_api(_setup_link(r.fulldomain) if single else "unavailable") for r in records
+                r.as_api(_setup_link(r.fulldomain) if single else "unavailable", view=True)
+                for r in records
             ]
 
     def verify_domain(self, domain: str) -> list[dict[str, Any]]:
@@ -765,6 +771,15 @@ def _check_username(username: str) -> None:
             "username",
             "The field 'username' may only contain letters, digits and the characters . _ - @",
         )
+
+
+def _new_password(password: str | None, current: str) -> tuple[str, bool]:
+    """The password an edit stores, and whether it was generated."""
+    if password is None:
+        return current, False
+    if password == "":
+        return generate_password(), True
+    return _checked_password(password), False
 
 
 def _checked_password(password: str) -> str:

@@ -13,14 +13,20 @@ Confirmed by public SMTP2GO sources (docs, OpenAPI 3.0.4, live captures in publi
   - single_sender add re-sends when unverified; the remove-missing error text;
   - domain entries with `*_expected`, `*_value` empty until found, "Target: ..." statuses,
     selectors s<N>/em<N>, a disabled `link` tracker by default, the duplicate-domain text,
-    `setup_link` "unavailable" unless exactly one domain is returned.
+    `setup_link` "unavailable" unless exactly one domain is returned; view's entries carry
+    `from_master` (3.0.4 spec, domain/view);
+  - a blank `email_password` on add, POST edit and PATCH edit means "auto generated" (the
+    field's description in the 3.0.4 spec, all three operations);
+  - every request field has a JSON type in the spec and none is nullable, so `null` is a
+    type error like any other (`email_password: null`, `audit_email: null`, ...).
 
 Sandbox choices (no public source; clients must not depend on them):
   - 401/404/405 bodies use error_code API_EXCEPTION; the 405/404 split for unknown routes;
   - error texts for duplicate/unknown SMTP users, unknown domains, field validation;
-  - the password entropy estimator (see `password_entropy_bits`); a blank password on
-    edit keeps the current one; `email_password` defaults to "mask" in responses, but a
-    generated password is always shown once, in the add response;
+  - the password entropy estimator (see `password_entropy_bits`); an edit that does not
+    send `email_password` keeps the current one; `email_password` defaults to "mask" in
+    responses, but a generated password is always shown once, in the response of the
+    add or edit that generated it; a blank `audit_email` clears it;
   - single_sender add answers `data.senders: [{email_address, verified}]` and remove
     answers `data: "OK"` (the published examples are placeholders);
   - `ippool` is left out of user items when unset (the spec types it as a bare integer);
@@ -302,7 +308,7 @@ class Smtp2goApp(HttpApp):
         return handle
 
     def _payload(self, request: Request, field_types: dict[str, type]) -> dict[str, Any]:
-        """The body's fields (api_key and nulls dropped), type-checked against the endpoint."""
+        """The body's fields (api_key dropped), type-checked against the endpoint."""
         body = dict(request.json() or {})
         body.pop("api_key", None)
         payload: dict[str, Any] = {}
@@ -314,13 +320,12 @@ class Smtp2goApp(HttpApp):
                         name, f"The field '{name}' is not a recognised field for this endpoint"
                     )
                 continue
-            if value is None:
-                continue
             if not _has_type(value, expected):
+                found = "null" if value is None else value
                 raise invalid_field(
                     name,
                     f"The field '{name}' was expecting a {_TYPE_NAMES[expected]} "
-                    f"but found '{value}', Please correct your JSON payload and try again.",
+                    f"but found '{found}', Please correct your JSON payload and try again.",
                 )
             payload[name] = value
         if "subaccount_id" in payload:
@@ -370,12 +375,13 @@ class Smtp2goApp(HttpApp):
 
     @staticmethod
     def _user_settings(payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The settings (response names) and the password: None when not sent."""
         settings = {
             ("ippool" if name == "ip_pool" else name): value
             for name, value in payload.items()
             if name in _USER_SETTING_TYPES and name != "email_password"
         }
-        return settings, payload.get("email_password") or None
+        return settings, payload.get("email_password")
 
     def _users_view(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         users = self.account.view_users(payload.get("username"))
@@ -388,20 +394,20 @@ class Smtp2goApp(HttpApp):
     def _users_add(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user, generated = self.account.add_user(username, settings, password)
+        user, generated = self.account.add_user(username, settings, password or None)
         return {"results": [self._user_item(user, reveal_password=generated)]}
 
     def _users_edit(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user = self.account.replace_user(username, settings, password)
-        return {"results": [self._user_item(user)]}
+        user, generated = self.account.replace_user(username, settings, password)
+        return {"results": [self._user_item(user, reveal_password=generated)]}
 
     def _users_patch(self, request: Request, payload: dict[str, Any]) -> list[dict[str, Any]]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user = self.account.patch_user(username, settings, password)
-        return [self._user_item(user)]
+        user, generated = self.account.patch_user(username, settings, password)
+        return [self._user_item(user, reveal_password=generated)]
 
     def _users_remove(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")

@@ -7,6 +7,7 @@ Routes (bearer token, rate limit, request log and faults on every one):
   PATCH /v1/projects/{ref}/config/auth
   GET   /v1/projects/{ref}/api-keys
   GET   /v1/projects/{ref}/billing/addons
+  GET   /v1/projects/{ref}/branches
   and the project-config routes the Supabase CLI's `config push` and `config diff` use
   (`project_config.py`), GET /v2/projects/{ref}/config among them.
 
@@ -14,7 +15,11 @@ Sources and guesses:
 - every error body is `{"message": str}` (supabase-management-js parses exactly that);
   401 `{"message": "Unauthorized"}`;
 - unknown or malformed project ref: 404 `{"message": "Project not found"}` (guess: the spec
-  declares no 404).
+  declares no 404);
+- branches: one default branch named "main" for every project (guess: the spec gives the
+  shape, not what a project without preview branches lists; a public client reports
+  `parent_project_ref` null for the default branch, the spec types it as a string, and the
+  sandbox follows the spec).
 
 Admin routes (no token): see `GET /_sandbox/` or docs/sandbox.md.
 """
@@ -68,6 +73,7 @@ class SupabaseApp(HttpApp):
         self.route("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth_config)
         self.route("GET", "/v1/projects/{ref}/api-keys", self._get_api_keys)
         self.route("GET", "/v1/projects/{ref}/billing/addons", self._get_addons)
+        self.route("GET", "/v1/projects/{ref}/branches", self._list_branches)
         for method, path, handler in project_config_routes(self.project_configs):
             self.route(method, path, handler)
         self.admin_route("GET", "/_sandbox/options", self._admin_get_options, "the switches")
@@ -188,6 +194,12 @@ class SupabaseApp(HttpApp):
         # `reveal` only unmasks the new-style secret keys; legacy keys are always shown.
         try:
             return Response(200, self.account.api_keys(request.path_params["ref"]))
+        except KeyError:
+            return _message(404, PROJECT_NOT_FOUND)
+
+    def _list_branches(self, request: Request) -> Response:
+        try:
+            return Response(200, self.account.branches(request.path_params["ref"]))
         except KeyError:
             return _message(404, PROJECT_NOT_FOUND)
 

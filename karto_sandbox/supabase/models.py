@@ -487,6 +487,25 @@ class SupabaseAccount:
         with self._lock:
             return [self.project_summary(ref) for ref in self._projects]
 
+    def branches(self, ref: str) -> list[dict[str, Any]]:
+        """The `BranchResponse` list: the project's own default branch, "main"."""
+        with self._lock:
+            project = self._require(ref)
+            return [
+                {
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"supabase-branch:{ref}:main")),
+                    "name": "main",
+                    "project_ref": ref,
+                    "parent_project_ref": ref,
+                    "is_default": True,
+                    "persistent": True,
+                    "status": "FUNCTIONS_DEPLOYED",
+                    "created_at": project.created_at,
+                    "updated_at": project.created_at,
+                    "with_data": False,
+                }
+            ]
+
     def api_keys(self, ref: str) -> list[dict[str, Any]]:
         """The `ApiKeyResponse` list: the legacy anon and service_role keys."""
         with self._lock:

@@ -267,6 +267,8 @@ SUCCESS_CALLS = [
     ),
     ("POST", "/users/smtp/edit", {"username": "mailer01", "description": "replaced"}),
     ("PATCH", "/users/smtp/edit", {"username": "mailer01", "status": "blocked", "ip_pool": 4}),
+    ("PATCH", "/users/smtp/edit", {"username": "mailer01", "email_password": ""}),
+    ("POST", "/users/smtp/edit", {"username": "mailer01", "email_password": ""}),
     ("POST", "/users/smtp/remove", {"username": "mailer01"}),
     ("POST", "/single_sender_emails/add", {"email_address": "new@example.org", "message": "hi"}),
     ("POST", "/single_sender_emails/view", {}),
@@ -366,6 +368,17 @@ def test_error_responses_match_the_spec(call, account, method, path, body, key, 
     assert response.status_code == status, response.text
     assert response.json()["data"]["error_code"] == f"E_ApiResponseCodes.{code}"
     assert assert_conforms(path, method, response) == set()
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("field", ["email_password", "audit_email"])
+def test_the_spec_refuses_null_for_user_fields(method, field):
+    """The source of the emulator's 400 for `null` (test_smtp2go_api.py)."""
+    errors = spec_errors(
+        schema_pointer("request", "/users/smtp/edit", method, ""),
+        {"username": "mailer01", field: None},
+    )
+    assert [e.message for _, e in errors] == ["None is not of type 'string'"]
 
 
 def test_unknown_key_500_matches_the_error_schema(call, account):

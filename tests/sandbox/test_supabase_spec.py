@@ -118,6 +118,7 @@ OPERATIONS: list[tuple[str, str, str, Any, int]] = [
     ("/v1/projects/{ref}/api-keys", "GET", f"{P}/api-keys", None, 200),
     ("/v1/projects/{ref}/api-keys", "GET", f"{P}/api-keys?reveal=true", None, 200),
     ("/v1/projects/{ref}/billing/addons", "GET", f"{P}/billing/addons", None, 200),
+    ("/v1/projects/{ref}/branches", "GET", f"{P}/branches", None, 200),
     ("/v1/projects/{ref}/postgrest", "GET", f"{P}/postgrest", None, 200),
     ("/v1/projects/{ref}/postgrest", "PATCH", f"{P}/postgrest", {"max_rows": 500}, 200),
     (
