@@ -5,7 +5,8 @@ loop and test code can use the same `Smtp2goAccount` at once.
 
 Persistence: `to_state()` / `load_state()` use plain JSON-able dicts. SMTP passwords and
 API keys are kept in clear text there on purpose: the file is the emulated server's own
-storage (it must answer AUTH and `password_echo="echo"`), never a client's output.
+storage (it must answer AUTH, CRAM-MD5 included, and `password_echo="echo"`), never a
+client's output.
 
 Behaviour the public sources leave open is decided here and marked "sandbox choice"; the
 list of those choices is in the module docstring of `responses.py`.
@@ -40,6 +41,9 @@ NO_API_KEY_ERROR = "No valid API key provided."
 UNKNOWN_API_KEY_ERROR = "An API User matching the passed 'api_key' was not found"
 
 PASSWORD_ECHO_MODES = ("echo", "mask", "omit")
+# Where the relay refuses mail from an unverified sender: after the message's From header
+# was read (the reply names the header) or already at MAIL FROM.
+SENDER_CHECKS = ("data", "mail_from")
 PASSWORD_MASK = "********"
 UNKNOWN_KEY_STATUSES = (401, 500)
 USER_STATUSES = ("allowed", "blocked", "sandbox")
@@ -334,6 +338,7 @@ class Smtp2goOptions:
     unknown_key_status: int = 401
     reject_unknown_fields: bool = True
     rate_limit: RateLimit | None = None
+    relay_sender_check: str = "data"
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -353,6 +358,9 @@ def _check_option(name: str, value: Any) -> Any:
             raise ValueError("unknown_key_status must be 401 or 500")
     elif name == "rate_limit":
         return value if isinstance(value, RateLimit) else RateLimit.from_json(value)
+    elif name == "relay_sender_check":
+        if value not in SENDER_CHECKS:
+            raise ValueError(f"relay_sender_check must be one of {', '.join(SENDER_CHECKS)}")
     else:
         raise ValueError(f"unknown option {name!r}")
     return value
@@ -371,6 +379,9 @@ class Smtp2goAccount:
                            live account was seen to answer for an unknown key).
       reject_unknown_fields  unknown JSON fields give NON_VALIDATING_IN_PAYLOAD.
       rate_limit           None, or a RateLimit / {"requests", "per_seconds"} token bucket.
+      relay_sender_check   "data" (the default): the relay refuses an unverified sender at
+                           the end of DATA, once it has read the From header; "mail_from":
+                           already at MAIL FROM (and again at DATA).
     """
 
     def __init__(
@@ -408,6 +419,11 @@ class Smtp2goAccount:
     def options(self) -> Smtp2goOptions:
         with self._lock:
             return copy.deepcopy(self._options)
+
+    def relay_sender_check(self) -> str:
+        """Where the relay refuses an unverified sender: "data" or "mail_from"."""
+        with self._lock:
+            return self._options.relay_sender_check
 
     def configure(self, **options: Any) -> Smtp2goOptions:
         """Change any of the options; all are checked before any is applied."""
@@ -554,6 +570,17 @@ class Smtp2goAccount:
             if user is None or not hmac.compare_digest(
                 user.email_password.encode(), password.encode()
             ):
+                return "bad_credentials"
+            return "ok" if user.status == "allowed" else user.status
+
+    def smtp_login_cram_md5(self, username: str, challenge: bytes, digest: str) -> str:
+        """`smtp_login` for AUTH CRAM-MD5: `digest` is HMAC-MD5(password, challenge) in hex."""
+        with self._lock:
+            user = self._users.get(username)
+            if user is None:
+                return "bad_credentials"
+            expected = hmac.new(user.email_password.encode(), challenge, "md5").hexdigest()
+            if not hmac.compare_digest(expected, digest.lower()):
                 return "bad_credentials"
             return "ok" if user.status == "allowed" else user.status
 

@@ -207,7 +207,8 @@ class Smtp2goApp(HttpApp):
             "change SMTP2GO switches (any subset)",
             '{"password_echo"?: "mask"|"echo"|"omit", "auto_verify_senders"?: boolean, '
             '"unknown_key_status"?: 401|500, "reject_unknown_fields"?: boolean, '
-            '"rate_limit"?: null|{"requests", "per_seconds"}}',
+            '"rate_limit"?: null|{"requests", "per_seconds"}, '
+            '"relay_sender_check"?: "data"|"mail_from"}',
         )
         self.admin_route(
             "POST",

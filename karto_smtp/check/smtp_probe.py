@@ -137,6 +137,17 @@ def _io_failure(exc: BaseException, step: str) -> ProbeError:
     return ProbeError("io", f"{step}: {exc}")
 
 
+@dataclass(frozen=True)
+class SendReply:
+    step: str  # "MAIL FROM", "RCPT TO" or "DATA": where the conversation ended
+    code: int
+    text: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.step == "DATA" and self.code == 250
+
+
 class SmtpSession:
     """One SMTP conversation with a relay, step by step; each step raises `ProbeError`."""
 
@@ -228,24 +239,28 @@ class SmtpSession:
             raise _io_failure(exc, "MAIL FROM") from None
         return code, _reply_text(reply)
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> tuple[int, str]:
-        """MAIL, RCPT and DATA; the DATA reply (its text carries the relay's queue id)."""
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> SendReply:
+        """MAIL, RCPT and DATA; the reply of the step that ended it (DATA's carries the
+        relay's queue id)."""
         smtp = self.smtp
+        step = "MAIL FROM"
         try:
             code, reply = smtp.mail(sender)
             if code != 250:
                 smtp.rset()
-                return code, _reply_text(reply)
+                return SendReply(step, code, _reply_text(reply))
+            step = "RCPT TO"
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 smtp.rset()
-                return code, _reply_text(reply)
+                return SendReply(step, code, _reply_text(reply))
+            step = "DATA"
             code, reply = smtp.data(message.as_bytes())
         except smtplib.SMTPResponseException as exc:
-            return exc.smtp_code, _reply_text(exc.smtp_error)
+            return SendReply(step, exc.smtp_code, _reply_text(exc.smtp_error))
         except (smtplib.SMTPException, OSError) as exc:
             raise _io_failure(exc, "send") from None
-        return code, _reply_text(reply)
+        return SendReply(step, code, _reply_text(reply))
 
     def close(self) -> None:
         if self._smtp is None:

@@ -120,8 +120,11 @@ def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
     assert rows[("tls", RELAY)]["detail"].startswith(
         "STARTTLS, TLSv1.3, certificate verified for mail.smtp2go.com"
     )
-    assert rows[("auth", RELAY)]["detail"] == "PLAIN as karto: 235 Authentication succeeded"
-    assert rows[("sender", PROJECT)]["detail"] == (f"MAIL FROM:<{SENDER}>: 250 OK (then RSET)")
+    # The relay offers CRAM-MD5 PLAIN LOGIN, as SMTP2GO's does; Supabase's mailer takes CRAM-MD5.
+    assert rows[("auth", RELAY)]["detail"] == "CRAM-MD5 as karto: 235 Authentication succeeded"
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{SENDER}>: 250 OK; the test message from {SENDER} was accepted at DATA"
+    )
     assert rows[("supabase_smtp", PROJECT)]["detail"] == (
         f"custom SMTP on, mail.smtp2go.com:587 as karto, from {SENDER}; "
         f"password matches env({PASSWORD_ENV}) (HMAC digest)"
@@ -275,11 +278,54 @@ def test_unverified_sender_not_declared(live: Live) -> None:
     assert result.exit_code == 1
     sender = result.rows()[("sender", PROJECT)]
     assert sender["status"] == "fail"
-    assert sender["detail"] == f"MAIL FROM:<{other}>: 550 From header sender domain not verified"
+    # MAIL FROM is accepted (SMTP2GO reads the From header only in DATA): the API decides.
+    assert sender["detail"] == (
+        f"{other} is not a verified sender per SMTP2GO's API: its mail is refused with 550 "
+        f"From header sender domain not verified; MAIL FROM:<{other}>: 250 OK (then RSET)"
+    )
     assert sender["fix"] == (
         f"verify {other} in SMTP2GO: Sending > Verified Senders, or declare it under "
         "smtp2go.senders and apply"
     )
+
+
+def test_a_relay_that_refuses_the_sender_at_mail_from(live: Live) -> None:
+    live.admin.post(
+        "/_sandbox/options", json={"relay_sender_check": "mail_from"}
+    ).raise_for_status()
+    live.apply(live.config(relay_config()))
+    other = "noreply@karto.example"
+    config = live.config(relay_config(sender=other))
+    live.patch_auth({"smtp_admin_email": other})
+
+    result = live.check(config, "--send-test-to", "ops@example.com")
+
+    rows = result.rows()
+    assert rows[("sender", PROJECT)]["status"] == "fail"
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{other}>: 550 From header sender domain not verified"
+    )
+    assert rows[("send", PROJECT)]["detail"] == "skipped: the sender was refused"
+
+
+def test_a_250_to_mail_from_alone_never_proves_the_sender(live: Live) -> None:
+    # No SMTP2GO account in karto.yaml, so no API to ask, and no test message.
+    live.add_smtp_user("karto", PASSWORD)
+    config = live.config(explicit_config(user="karto"))
+
+    result = live.check(config)
+
+    sender = result.rows()[("sender", PROJECT)]
+    assert sender == {
+        "link": "sender",
+        "subject": PROJECT,
+        "status": "skip",
+        "ms": None,
+        "detail": f"not proven: MAIL FROM:<{SENDER}>: 250 OK (then RSET), but SMTP2GO refuses "
+        "an unverified sender only in DATA, once it has read the From header; --send-test-to "
+        "ADDRESS sends a message that proves it",
+        "fix": None,
+    }
 
 
 def test_declared_sender_awaiting_verification(live: Live) -> None:
@@ -294,14 +340,16 @@ def test_declared_sender_awaiting_verification(live: Live) -> None:
         f"{SENDER} is declared under smtp2go.senders but not verified yet: click the link "
         "SMTP2GO emailed to it (SMTP2GO: Sending > Verified Senders resends it)"
     )
-    assert rows[("send", PROJECT)] == {
-        "link": "send",
-        "subject": PROJECT,
-        "status": "skip",
-        "ms": None,
-        "detail": "skipped: the sender was refused",
-        "fix": None,
-    }
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{SENDER}>: 250 OK, but the test message was refused at DATA: 550 From "
+        "header sender domain not verified"
+    )
+    send = rows[("send", PROJECT)]
+    assert send["status"] == "fail"
+    assert send["detail"].startswith(f"not sent to ops@example.com from KARTO <{SENDER}>, ")
+    assert send["detail"].endswith(": DATA: 550 From header sender domain not verified")
+    assert send["fix"] == rows[("sender", PROJECT)]["fix"]
+    assert live.sandbox.mailbox.messages(include_rejected=True) == []
     assert live.sandbox.mailbox.messages(include_rejected=True) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import smtplib
 import socket
 import ssl
@@ -47,6 +48,9 @@ class RelayHarness:
             "/v3/single_sender_emails/add", json={"email_address": address}
         ).is_success
         assert self.api.post("/_sandbox/senders/verify", json={"email_address": address}).is_success
+
+    def options(self, **options: object) -> None:
+        self.api.post("/_sandbox/options", json=options).raise_for_status()
 
     def starttls(self) -> smtplib.SMTP:
         """A client that dials the relay but names (and verifies) mail.smtp2go.com."""
@@ -100,14 +104,20 @@ def test_greeting_names_the_relay_host(harness: RelayHarness) -> None:
     assert b"AUTH" not in features  # AUTH is offered only once the channel is encrypted
 
 
-@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_auth_mechanisms_are_the_real_relays_in_its_order(harness: RelayHarness) -> None:
+    """coder/coder#16499 shows mail.smtp2go.com:587 advertising "CRAM-MD5 PLAIN LOGIN"."""
+    with harness.starttls() as client:
+        assert client.esmtp_features["auth"] == " CRAM-MD5 PLAIN LOGIN"
+
+
+@pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "LOGIN"])
 def test_starttls_auth_and_delivery(harness: RelayHarness, mechanism: str) -> None:
     harness.add_user("karto-app")
     harness.verify_sender(VERIFIED)
     with harness.starttls() as client:
-        assert client.esmtp_features["auth"].split() == ["LOGIN", "PLAIN"]
         client.user, client.password = "karto-app", PASSWORD
-        code, reply = client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+        handler = getattr(client, f"auth_{mechanism.lower().replace('-', '_')}")
+        code, reply = client.auth(mechanism, handler)
         assert (code, reply) == (235, b"Authentication succeeded")
         client.send_message(message())
     delivered = harness.mailbox.wait_for(timeout=2)
@@ -121,14 +131,31 @@ def test_starttls_auth_and_delivery(harness: RelayHarness, mechanism: str) -> No
     assert "Click here." in delivered.raw
 
 
-def test_wrong_password_is_535_incorrect_authentication_data(harness: RelayHarness) -> None:
+@pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "LOGIN"])
+def test_wrong_password_is_535_incorrect_authentication_data(
+    harness: RelayHarness, mechanism: str
+) -> None:
     harness.add_user("karto-app")
     with harness.starttls() as client, pytest.raises(smtplib.SMTPAuthenticationError) as error:
-        client.login("karto-app", PASSWORD + "-wrong")
+        client.user, client.password = "karto-app", PASSWORD + "-wrong"
+        client.auth(mechanism, getattr(client, f"auth_{mechanism.lower().replace('-', '_')}"))
     assert (error.value.smtp_code, error.value.smtp_error) == (
         535,
         b"Incorrect authentication data",
     )
+
+
+def test_cram_md5_answers_the_challenge_it_was_given(harness: RelayHarness) -> None:
+    """RFC 2195: a digest of another challenge (a replay) is refused."""
+    harness.add_user("karto-app")
+    with harness.starttls() as client:
+        code, challenge = client.docmd("AUTH", "CRAM-MD5")
+        assert code == 334
+        stale = b"<1.1@mail.smtp2go.com>"
+        assert base64.b64decode(challenge) != stale
+        digest = hmac.new(PASSWORD.encode(), stale, "md5").hexdigest()
+        answer = base64.b64encode(f"karto-app {digest}".encode()).decode()
+        assert client.docmd(answer) == (535, b"Incorrect authentication data")
 
 
 def test_unknown_user_is_535(harness: RelayHarness) -> None:
@@ -171,17 +198,32 @@ def test_mail_without_auth_is_relay_access_denied(harness: RelayHarness) -> None
     assert (code, reply) == (550, b"Relay access denied - please authenticate")
 
 
-def test_unverified_sender_is_refused_at_mail_from(harness: RelayHarness) -> None:
+def test_unverified_sender_is_refused_at_data_by_default(harness: RelayHarness) -> None:
+    """The reply names the From header, which the relay reads only in DATA."""
+    harness.add_user("karto-app")
+    with harness.starttls() as client:
+        client.login("karto-app", PASSWORD)
+        assert client.mail(UNVERIFIED) == (250, b"OK")  # not a verdict on the sender
+        assert client.rcpt("user@example.net") == (250, b"OK")
+        code, reply = client.data(message(sender=UNVERIFIED).as_bytes())
+    assert (code, reply) == (550, b"From header sender domain not verified")
+    assert harness.mailbox.messages(include_rejected=True) == []
+
+
+def test_the_switch_refuses_an_unverified_sender_at_mail_from(harness: RelayHarness) -> None:
+    harness.options(relay_sender_check="mail_from")
     harness.add_user("karto-app")
     with harness.starttls() as client:
         client.login("karto-app", PASSWORD)
         code, reply = client.mail(UNVERIFIED)
         assert (code, reply) == (550, b"From header sender domain not verified")
-        assert client.rset()[0] == 250  # a sender probe ends here, without DATA
+        assert client.rset()[0] == 250
     assert harness.mailbox.messages(include_rejected=True) == []
 
 
-def test_unverified_from_header_is_refused_at_data(harness: RelayHarness) -> None:
+@pytest.mark.parametrize("check", ["data", "mail_from"])
+def test_unverified_from_header_is_refused_at_data(harness: RelayHarness, check: str) -> None:
+    harness.options(relay_sender_check=check)
     harness.add_user("karto-app")
     harness.verify_sender(VERIFIED)
     with harness.starttls() as client:

@@ -2,7 +2,8 @@
 
 Each test starts from a project whose custom SMTP points at mail.smtp2go.com:587 with an
 SMTP2GO user and a verified sender that the relay knows, so a sent mail lands in the
-stack's mailbox, after the Auth mailer logged in the way gomail does.
+stack's mailbox, after the Auth mailer logged in the way gomail does (CRAM-MD5, which the
+relay advertises).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Received:
     envelope_from: str
     recipients: list[str]
     message: EmailMessage
+    auth_mechanism: str | None
 
 
 class Mail:
@@ -52,7 +54,9 @@ class Mail:
         for delivered in self.stack.mailbox.messages(include_rejected=True):
             parsed = email.message_from_string(delivered.raw, policy=email.policy.default)
             assert isinstance(parsed, EmailMessage)
-            out.append(Received(delivered.mail_from, delivered.rcpt_tos, parsed))
+            out.append(
+                Received(delivered.mail_from, delivered.rcpt_tos, parsed, delivered.auth_mechanism)
+            )
         return out
 
 
@@ -134,6 +138,7 @@ def test_magic_link_is_delivered_through_the_configured_relay(
     assert response.status_code == 200
     assert response.json() == {}
     [mail] = handler.received
+    assert mail.auth_mechanism == "CRAM-MD5"  # the relay offers it, so gomail takes it
     assert mail.envelope_from == SENDER
     assert mail.recipients == [USER_EMAIL]
     assert mail.message["From"] == f"KARTO <{SENDER}>"
