@@ -362,9 +362,6 @@ class Stack:
     def auth_url(self) -> str:
         return self._servers["auth"].url
 
-    def project_url(self, ref: str) -> str:
-        return f"{self.auth_url}/{ref}"
-
     @property
     def env(self) -> dict[str, str]:
         tls, _relay = self._require_running()
