@@ -48,9 +48,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     options = parser.parse_args()
 
-    from karto_smtp.sandbox.sandbox import Sandbox
+    from karto_sandbox.stack import Stack
 
-    with Sandbox(seed_from=EXAMPLE, rate_limit=False) as sandbox:
+    with Stack(config=EXAMPLE, rate_limit=False) as sandbox:
         env = {**os.environ, **sandbox.env, "NO_COLOR": "1"}
         config = ["-c", str(EXAMPLE)]
         if options.latency_ms:

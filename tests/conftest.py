@@ -1,11 +1,11 @@
 """Shared fixtures.
 
-`sandbox` is one `Sandbox` for the whole session, reset before each test: starting one takes
-~0.03 s but stopping takes ~0.5 s (the HTTP servers' shutdown poll interval), so a fresh
-sandbox per test would cost half a second each. `reset()` restores both accounts (options
-included), empties the mailbox and request log and clears injected faults. A test that needs
-other start-up options (state file, fixed or blocked ports, auto-verified senders) builds
-its own `Sandbox(...)`.
+`sandbox` is the sandbox's `Stack` (the object `karto-smtp sandbox` runs), in-process, one
+for the whole session, reset before each test: `reset()` restores both accounts (switches
+included), the Supabase project settings, empties the mailbox and request log, clears
+injected faults and sets the clock back. Product tests use only its `.env` and the HTTP
+routes that environment names. A test that needs other start-up options (state file, fixed
+or blocked ports, auto-verified senders) builds its own `Stack(...)`.
 """
 
 from __future__ import annotations
@@ -15,27 +15,26 @@ from pathlib import Path
 
 import pytest
 
-from karto_smtp.sandbox.sandbox import Sandbox
+from karto_sandbox.stack import Stack
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def sandbox_session() -> Iterator[Sandbox]:
-    example = REPO_ROOT / "examples" / "karto.yaml"
-    with Sandbox(seed_from=example if example.exists() else None) as running:
+def sandbox_session() -> Iterator[Stack]:
+    with Stack(config=REPO_ROOT / "examples" / "karto.yaml") as running:
         yield running
 
 
 @pytest.fixture
-def sandbox(sandbox_session: Sandbox) -> Sandbox:
+def sandbox(sandbox_session: Stack) -> Stack:
     """The running sandbox, back in its start-up state."""
     sandbox_session.reset()
     return sandbox_session
 
 
 @pytest.fixture
-def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def sandbox_env(sandbox: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """`sandbox.env` exported into os.environ for the test; returns it."""
     env = sandbox.env
     for name, value in env.items():

@@ -13,19 +13,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from karto_smtp.check import hints
+from karto_smtp.check.relay_map import RELAY_ENV, RelayMap, ca_file_from_env, client_ssl_context
 from karto_smtp.check.report import Row
 from karto_smtp.check.smtp_probe import (
     ProbeError,
+    SendReply,
     SmtpSession,
     dial,
     dial_alternatives,
     elapsed_ms,
+    implicit_tls,
     test_message,
 )
 from karto_smtp.check.supabase_rows import AuthOutcome
 from karto_smtp.check.targets import CheckTargets, ProjectTarget, RelayTarget
 from karto_smtp.errors import ConfigError
-from karto_smtp.relay_map import RelayMap, ca_file_from_env, client_ssl_context
 
 if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
@@ -85,7 +87,7 @@ class Checker:
         self._smtp2go_problem = ""
 
     def run(self) -> list[Row]:
-        if any(_generated(r) and r.declared_user is not None for r in self.targets.relays):
+        if self._smtp2go_view_needed():
             self._read_smtp2go()
         outcomes = [(relay, self.check_relay(relay)) for relay in self.targets.relays]
         supabase = self.check_supabase(outcomes)
@@ -105,7 +107,18 @@ class Checker:
             outcome.password_error = str(exc)
         return outcome.password
 
-    # -- SMTP2GO's API, for what a generated password keeps AUTH from showing -------------
+    # -- SMTP2GO's API, for what SMTP cannot show without sending -------------------------
+    def _smtp2go_view_needed(self) -> bool:
+        """AUTH cannot be tried (a generated password), or no test message will prove the
+        senders: SMTP2GO's API is then the only other witness."""
+        if self.loaded.config.smtp2go is None:
+            return False
+        if any(_generated(r) and r.declared_user is not None for r in self.targets.relays):
+            return True
+        return self.options.send_test_to is None and any(
+            p.smtp.admin_email for r in self.targets.relays for p in r.projects
+        )
+
     def _read_smtp2go(self) -> None:
         account = self.loaded.config.smtp2go
         assert account is not None
@@ -169,9 +182,9 @@ class Checker:
         timeout = self.options.timeout
         first = dial(self.relay_map, relay.host, relay.port, timeout)
         if first.sock is not None:
-            target = self.relay_map.resolve(relay.host, relay.port)
+            target = self.relay_map.resolve(relay.host, relay.port, implicit_tls(relay.port))
             mapped = self.relay_map.is_mapped(relay.host, relay.port)
-            where = f" (at {target[0]}:{target[1]} per KARTO_SMTP_RELAY_MAP)" if mapped else ""
+            where = f" (at {target[0]}:{target[1]} per {RELAY_ENV})" if mapped else ""
             detail = f"TCP connect to {relay.host}:{relay.port}{where}"
             rows.append(Row("reach", relay.label, "pass", first.ms, detail))
             return SmtpSession(relay.host, relay.port, first.sock, self._context, timeout)
@@ -318,7 +331,11 @@ class Checker:
             ]
         if session is None:
             why = "MAIL FROM needs a successful AUTH"
-            api_row = self._api_sender_row(project, sender) if _generated(relay) else None
+            api_row = (
+                self._api_sender_row(project, sender, " (MAIL FROM not tried: it needs AUTH)")
+                if _generated(relay)
+                else None
+            )
             sender_row = api_row or Row.skipped("sender", subject, f"skipped: {why}")
             return [sender_row, self._send_skip(subject, why)]
 
@@ -333,35 +350,67 @@ class Checker:
                 self._send_skip(subject, "the SMTP session broke"),
             ]
         ms = elapsed_ms(start)
+        mail_from = f"MAIL FROM:<{sender}>: {code} {reply}"
         if code != 250:
             fix = self._sender_fix(sender) if code == 550 else hints.smtp_refused(code)
-            detail = f"MAIL FROM:<{sender}>: {code} {reply}"
             return [
-                Row("sender", subject, "fail", ms, detail, fix),
+                Row("sender", subject, "fail", ms, mail_from, fix),
                 self._send_skip(subject, "the sender was refused"),
             ]
-        detail = f"MAIL FROM:<{sender}>: {code} {reply} (then RSET)"
-        rows = [Row("sender", subject, "pass", ms, detail)]
+        # A 250 here proves nothing: SMTP2GO judges the sender by the From header, which it
+        # reads only in DATA. Only a message it accepts, or its API, says the sender is good.
         if self.options.send_test_to is None:
-            return [*rows, self._send_skip(subject, None)]
-        return [*rows, self._send(project, session)]
+            return [
+                self._unsent_sender_row(project, sender, mail_from, ms),
+                self._send_skip(subject, None),
+            ]
+        send_row, reply_to_send = self._send(project, session)
+        return [self._sent_sender_row(project, sender, mail_from, reply_to_send), send_row]
+
+    def _unsent_sender_row(
+        self, project: ProjectTarget, sender: str, mail_from: str, ms: int
+    ) -> Row:
+        api_row = self._api_sender_row(project, sender, f"; {mail_from} (then RSET)")
+        if api_row is not None:
+            return api_row
+        return Row.skipped(
+            "sender",
+            project.label,
+            f"not proven: {mail_from} (then RSET), but SMTP2GO refuses an unverified sender "
+            "only in DATA, once it has read the From header; --send-test-to ADDRESS sends a "
+            "message that proves it",
+        )
+
+    def _sent_sender_row(
+        self, project: ProjectTarget, sender: str, mail_from: str, reply: SendReply | None
+    ) -> Row:
+        subject = project.label
+        if reply is not None and reply.accepted:
+            detail = f"{mail_from}; the test message from {sender} was accepted at DATA"
+            return Row("sender", subject, "pass", None, detail)
+        if reply is not None and reply.step == "DATA" and reply.code == 550:
+            detail = f"{mail_from}, but the test message was refused at DATA: {reply.code} "
+            return Row(
+                "sender", subject, "fail", None, detail + reply.text, self._sender_fix(sender)
+            )
+        return Row.skipped(
+            "sender", subject, f"not proven: {mail_from}, and the test message was not accepted"
+        )
 
     def _sender_fix(self, sender: str) -> str:
         return hints.sender_unverified(sender, self.targets.sender_declared(sender))
 
-    def _api_sender_row(self, project: ProjectTarget, sender: str) -> Row | None:
-        """The sender row from SMTP2GO's API, when AUTH (so MAIL FROM) cannot be tried."""
+    def _api_sender_row(self, project: ProjectTarget, sender: str, smtp: str) -> Row | None:
+        """The sender row from SMTP2GO's API, when no message proves it; `smtp` says what
+        the SMTP session showed."""
         if self._smtp2go is None:
             return None
         if self._smtp2go.sender_verified(sender):
-            detail = (
-                f"{sender} is a verified sender per SMTP2GO's API (MAIL FROM not tried: "
-                "it needs AUTH)"
-            )
+            detail = f"{sender} is a verified sender per SMTP2GO's API{smtp}"
             return Row("sender", project.label, "pass", None, detail)
         detail = (
             f"{sender} is not a verified sender per SMTP2GO's API: its mail is refused with "
-            "550 From header sender domain not verified"
+            f"550 From header sender domain not verified{smtp}"
         )
         return Row("sender", project.label, "fail", None, detail, self._sender_fix(sender))
 
@@ -370,22 +419,25 @@ class Checker:
             return Row.skipped("send", subject, NOT_ASKED_SEND)
         return Row.skipped("send", subject, f"skipped: {why}")
 
-    def _send(self, project: ProjectTarget, session: SmtpSession) -> Row:
+    def _send(self, project: ProjectTarget, session: SmtpSession) -> tuple[Row, SendReply | None]:
         recipient, sender = self.options.send_test_to, project.smtp.admin_email
         assert recipient is not None and sender is not None
         message = test_message(sender, project.smtp.sender_name, recipient, project.label)
         start = time.perf_counter()
         try:
-            code, reply = session.send(message, sender, recipient)
+            reply = session.send(message, sender, recipient)
         except ProbeError as exc:
             ms = elapsed_ms(start)
-            return Row("send", project.label, "fail", ms, exc.detail, hints.session_broken())
+            row = Row("send", project.label, "fail", ms, exc.detail, hints.session_broken())
+            return row, None
         ms = elapsed_ms(start)
         what = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
-        if code == 250:
-            return Row("send", project.label, "pass", ms, f"sent {what}: {code} {reply}")
+        if reply.accepted:
+            return Row("send", project.label, "pass", ms, f"sent {what}: 250 {reply.text}"), reply
+        code = reply.code
         fix = self._sender_fix(sender) if code == 550 else hints.smtp_refused(code)
-        return Row("send", project.label, "fail", ms, f"not sent {what}: {code} {reply}", fix)
+        detail = f"not sent {what}: {reply.step}: {code} {reply.text}"
+        return Row("send", project.label, "fail", ms, detail, fix), reply
 
     def _skip_rest(self, relay: RelayTarget, outcome: RelayOutcome, why: str) -> None:
         if not any(r.link == "tls" for r in outcome.rows):

@@ -1,8 +1,8 @@
 """Talking to an SMTP relay with smtplib: connect, TLS, AUTH, MAIL FROM, and a test send.
 
-Every connection is dialled at `RelayMap.resolve(host, port)` while TLS names and verifies
-the declared host, so the sandbox can stand in for mail.smtp2go.com without turning
-certificate checks off.
+Every connection is dialled where `RelayMap.resolve` says while TLS names and verifies the
+declared host, so a stand-in relay (the sandbox) can answer for mail.smtp2go.com without
+turning certificate checks off.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-from karto_smtp.mailer_auth import authenticate, supabase_auth_mechanism
-from karto_smtp.relay_map import RelayMap
+from karto_smtp.check.mailer_auth import authenticate, supabase_auth_mechanism
+from karto_smtp.check.relay_map import RelayMap
 
 STARTTLS_PORTS = (25, 2525, 8025, 587, 80)
 IMPLICIT_TLS_PORTS = (465, 8465, 443)
@@ -58,7 +58,8 @@ def dial(relay_map: RelayMap, host: str, port: int, timeout: float) -> Dialled:
     """One TCP connect to where `host:port` really is."""
     start = time.perf_counter()
     try:
-        sock = socket.create_connection(relay_map.resolve(host, port), timeout=timeout)
+        target = relay_map.resolve(host, port, implicit_tls(port))
+        sock = socket.create_connection(target, timeout=timeout)
     except TimeoutError:
         return Dialled(port, None, elapsed_ms(start), f"timed out after {timeout:g} s", "timeout")
     except ConnectionRefusedError:
@@ -134,6 +135,17 @@ def _io_failure(exc: BaseException, step: str) -> ProbeError:
             "reply", f"{step}: {exc.smtp_code} {_reply_text(exc.smtp_error)}", exc.smtp_code
         )
     return ProbeError("io", f"{step}: {exc}")
+
+
+@dataclass(frozen=True)
+class SendReply:
+    step: str  # "MAIL FROM", "RCPT TO" or "DATA": where the conversation ended
+    code: int
+    text: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.step == "DATA" and self.code == 250
 
 
 class SmtpSession:
@@ -227,24 +239,28 @@ class SmtpSession:
             raise _io_failure(exc, "MAIL FROM") from None
         return code, _reply_text(reply)
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> tuple[int, str]:
-        """MAIL, RCPT and DATA; the DATA reply (its text carries the relay's queue id)."""
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> SendReply:
+        """MAIL, RCPT and DATA; the reply of the step that ended it (DATA's carries the
+        relay's queue id)."""
         smtp = self.smtp
+        step = "MAIL FROM"
         try:
             code, reply = smtp.mail(sender)
             if code != 250:
                 smtp.rset()
-                return code, _reply_text(reply)
+                return SendReply(step, code, _reply_text(reply))
+            step = "RCPT TO"
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 smtp.rset()
-                return code, _reply_text(reply)
+                return SendReply(step, code, _reply_text(reply))
+            step = "DATA"
             code, reply = smtp.data(message.as_bytes())
         except smtplib.SMTPResponseException as exc:
-            return exc.smtp_code, _reply_text(exc.smtp_error)
+            return SendReply(step, exc.smtp_code, _reply_text(exc.smtp_error))
         except (smtplib.SMTPException, OSError) as exc:
             raise _io_failure(exc, "send") from None
-        return code, _reply_text(reply)
+        return SendReply(step, code, _reply_text(reply))
 
     def close(self) -> None:
         if self._smtp is None:

@@ -24,7 +24,8 @@ from karto_smtp.log import LOG_ENV, debug_enabled, debug_requested, setup_loggin
 # An unexpected error's text is shown up to this length; --debug shows all of it.
 MAX_DETAIL = 200
 
-# name -> "module:attribute"; each module owns one concept's commands.
+# name -> "module:attribute"; each module owns one concept's commands. The attribute is a
+# click command, or a function that returns one (for a command that may not be installed).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("karto_smtp.cli.init:init", "Write a starter karto.yaml (asks, or from flags)."),
     "import": (
@@ -47,10 +48,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Prove that mail flows: reach, TLS, auth, sender, send.",
     ),
     "sandbox": (
-        "karto_smtp.sandbox.commands:sandbox",
+        "karto_smtp.cli.sandbox:command",
         "Run local SMTP2GO, Supabase and SMTP servers.",
     ),
-    "demo": ("karto_smtp.demo:demo", "Run validate, plan, apply, plan and check on the sandbox."),
+    "demo": (
+        "karto_smtp.cli.demo:demo",
+        "Run validate, plan, apply, plan and check on the sandbox.",
+    ),
 }
 
 NO_COLOR_META = "karto_smtp.no_color"
@@ -64,7 +68,8 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        found = getattr(importlib.import_module(module_name), attribute)
+        command: click.Command = found if isinstance(found, click.Command) else found()
         if command.epilog is None:
             from karto_smtp.cli.examples import examples_for
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from karto_smtp.sandbox.sandbox import Sandbox
+from karto_sandbox.stack import Stack
 from tests import cli_runner
 
 REF = "kartocheckprojectabc"
@@ -31,7 +31,7 @@ class CliResult(cli_runner.CliResult):
 class Live:
     """The sandbox as the CLI sees it, with helpers that go through the emulators' HTTP APIs."""
 
-    def __init__(self, sandbox: Sandbox, capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    def __init__(self, sandbox: Stack, capsys: pytest.CaptureFixture[str], folder: Path) -> None:
         self.sandbox = sandbox
         self.env = sandbox.env
         self.capsys = capsys
@@ -102,7 +102,7 @@ class Live:
 
 @pytest.fixture
 def live(
-    sandbox: Sandbox,
+    sandbox: Stack,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,

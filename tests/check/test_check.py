@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from karto_smtp.relay_map import CA_FILE_ENV, RELAY_MAP_ENV, RelayMap
+from karto_smtp.check.relay_map import CA_FILE_ENV, RELAY_ENV
 from tests.check.conftest import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -148,8 +148,11 @@ def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
     assert rows[("tls", RELAY)]["detail"].startswith(
         "STARTTLS, TLSv1.3, certificate verified for mail.smtp2go.com"
     )
-    assert rows[("auth", RELAY)]["detail"] == "PLAIN as karto: 235 Authentication succeeded"
-    assert rows[("sender", PROJECT)]["detail"] == (f"MAIL FROM:<{SENDER}>: 250 OK (then RSET)")
+    # The relay offers CRAM-MD5 PLAIN LOGIN, as SMTP2GO's does; Supabase's mailer takes CRAM-MD5.
+    assert rows[("auth", RELAY)]["detail"] == "CRAM-MD5 as karto: 235 Authentication succeeded"
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{SENDER}>: 250 OK; the test message from {SENDER} was accepted at DATA"
+    )
     assert rows[("supabase_smtp", PROJECT)]["detail"] == (
         f"custom SMTP on, mail.smtp2go.com:587 as karto, from {SENDER}; "
         f"password matches env({PASSWORD_ENV}) (HMAC digest)"
@@ -189,9 +192,9 @@ def test_blocked_port_names_the_port_that_works(
     live.apply(config)
     live.verify_sender()
     closed, port = _closed_port()
-    entries = dict(live.sandbox.relay_map.items())
-    entries[("mail.smtp2go.com", 587)] = ("127.0.0.1", port)
-    monkeypatch.setenv(RELAY_MAP_ENV, RelayMap(entries).to_env())
+    # A rule for one port wins over the sandbox's rule for every port.
+    rules = f"mail.smtp2go.com:587=127.0.0.1:{port},{live.env[RELAY_ENV]}"
+    monkeypatch.setenv(RELAY_ENV, rules)
     try:
         result = live.check(config)
     finally:
@@ -219,19 +222,11 @@ def test_blocked_port_names_the_port_that_works(
 def test_port_dropping_packets_times_out_and_every_port_is_reported(
     live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from karto_smtp.sandbox.sandbox import BlockedPort
+    from karto_sandbox.relay.blocked import BlockedPort
 
     config = live.config(relay_config())
     blocked = BlockedPort("timeout")
-    monkeypatch.setenv(
-        RELAY_MAP_ENV,
-        RelayMap(
-            {
-                ("mail.smtp2go.com", p): ("127.0.0.1", blocked.port)
-                for p in (25, 80, 443, 465, 587, 2525, 8025, 8465)
-            }
-        ).to_env(),
-    )
+    monkeypatch.setenv(RELAY_ENV, f"mail.smtp2go.com=127.0.0.1:{blocked.port}")
     try:
         result = live.check(config, "--timeout", "0.3")
     finally:
@@ -311,11 +306,54 @@ def test_unverified_sender_not_declared(live: Live) -> None:
     assert result.exit_code == 1
     sender = result.rows()[("sender", PROJECT)]
     assert sender["status"] == "fail"
-    assert sender["detail"] == f"MAIL FROM:<{other}>: 550 From header sender domain not verified"
+    # MAIL FROM is accepted (SMTP2GO reads the From header only in DATA): the API decides.
+    assert sender["detail"] == (
+        f"{other} is not a verified sender per SMTP2GO's API: its mail is refused with 550 "
+        f"From header sender domain not verified; MAIL FROM:<{other}>: 250 OK (then RSET)"
+    )
     assert sender["fix"] == (
         f"verify {other} in SMTP2GO: Sending > Verified Senders, or declare it under "
         "smtp2go.senders and apply"
     )
+
+
+def test_a_relay_that_refuses_the_sender_at_mail_from(live: Live) -> None:
+    live.admin.post(
+        "/_sandbox/options", json={"relay_sender_check": "mail_from"}
+    ).raise_for_status()
+    live.apply(live.config(relay_config()))
+    other = "noreply@karto.example"
+    config = live.config(relay_config(sender=other))
+    live.patch_auth({"smtp_admin_email": other})
+
+    result = live.check(config, "--send-test-to", "ops@example.com")
+
+    rows = result.rows()
+    assert rows[("sender", PROJECT)]["status"] == "fail"
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{other}>: 550 From header sender domain not verified"
+    )
+    assert rows[("send", PROJECT)]["detail"] == "skipped: the sender was refused"
+
+
+def test_a_250_to_mail_from_alone_never_proves_the_sender(live: Live) -> None:
+    # No SMTP2GO account in karto.yaml, so no API to ask, and no test message.
+    live.add_smtp_user("karto", PASSWORD)
+    config = live.config(explicit_config(user="karto"))
+
+    result = live.check(config)
+
+    sender = result.rows()[("sender", PROJECT)]
+    assert sender == {
+        "link": "sender",
+        "subject": PROJECT,
+        "status": "skip",
+        "ms": None,
+        "detail": f"not proven: MAIL FROM:<{SENDER}>: 250 OK (then RSET), but SMTP2GO refuses "
+        "an unverified sender only in DATA, once it has read the From header; --send-test-to "
+        "ADDRESS sends a message that proves it",
+        "fix": None,
+    }
 
 
 def test_declared_sender_awaiting_verification(live: Live) -> None:
@@ -330,14 +368,16 @@ def test_declared_sender_awaiting_verification(live: Live) -> None:
         f"{SENDER} is declared under smtp2go.senders but not verified yet: click the link "
         "SMTP2GO emailed to it (SMTP2GO: Sending > Verified Senders resends it)"
     )
-    assert rows[("send", PROJECT)] == {
-        "link": "send",
-        "subject": PROJECT,
-        "status": "skip",
-        "ms": None,
-        "detail": "skipped: the sender was refused",
-        "fix": None,
-    }
+    assert rows[("sender", PROJECT)]["detail"] == (
+        f"MAIL FROM:<{SENDER}>: 250 OK, but the test message was refused at DATA: 550 From "
+        "header sender domain not verified"
+    )
+    send = rows[("send", PROJECT)]
+    assert send["status"] == "fail"
+    assert send["detail"].startswith(f"not sent to ops@example.com from KARTO <{SENDER}>, ")
+    assert send["detail"].endswith(": DATA: 550 From header sender domain not verified")
+    assert send["fix"] == rows[("sender", PROJECT)]["fix"]
+    assert live.sandbox.mailbox.messages(include_rejected=True) == []
     assert live.sandbox.mailbox.messages(include_rejected=True) == []
 
 
@@ -583,9 +623,9 @@ def test_certificate_is_checked_against_the_declared_host_name(
     # The relay map sends another host to the sandbox relay, whose certificate does not
     # name it: the check must fail even though the CA is trusted.
     config = live.config(explicit_config(user="karto", host="relay.example.net"))
-    entries = dict(live.sandbox.relay_map.items())
-    entries[("relay.example.net", 587)] = entries[("mail.smtp2go.com", 587)]
-    monkeypatch.setenv(RELAY_MAP_ENV, RelayMap(entries).to_env())
+    sandbox_rule = live.env[RELAY_ENV]
+    _pattern, _, target = sandbox_rule.partition("=")
+    monkeypatch.setenv(RELAY_ENV, f"relay.example.net={target},{sandbox_rule}")
 
     result = live.check(config)
 

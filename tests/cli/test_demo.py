@@ -11,7 +11,7 @@ def test_demo_runs_end_to_end_with_progress_before_the_plan(capsys, monkeypatch)
     result = run_cli(capsys, "demo")
     assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout
-    first_plan = out.index("$ karto-smtp plan -c examples/karto.yaml")
+    first_plan = out.index("$ karto-smtp plan -c karto.yaml")
     reading = out.index("Reading live state from SMTP2GO and Supabase...", first_plan)
     assert reading < out.index("karto-smtp will perform the following actions:", first_plan)
     assert out.rstrip().endswith(

@@ -115,7 +115,7 @@ def test_validate_stays_light() -> None:
         "    main(['validate', '-c', sys.argv[1]])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('httpx', 'deepdiff', 'jsonschema', 'karto_smtp.engine', 'karto_smtp.sandbox',"
+        "heavy = ('httpx', 'deepdiff', 'jsonschema', 'karto_smtp.engine', 'karto_sandbox',"
         " 'karto_smtp.config.schema')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )

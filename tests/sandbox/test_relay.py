@@ -1,24 +1,23 @@
-"""The sandbox SMTP relay, driven by smtplib against SMTP users made through the API emulator."""
+"""The stack's SMTP relay, driven by smtplib against SMTP users made through the API emulator."""
 
 from __future__ import annotations
 
 import base64
+import hmac
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 import httpx
 import pytest
 
-from karto_smtp.relay_map import RelayMap, client_ssl_context
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.mailbox import Mailbox
-from karto_smtp.sandbox.relay import SmtpRelay
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
-from karto_smtp.sandbox.tls import SandboxTls
+from karto_sandbox.relay.mailbox import Mailbox
+from karto_sandbox.relay.routing import RelayRoutes
+from karto_sandbox.relay.tls import SandboxTls
+from karto_sandbox.smtp2go.models import Smtp2goAccount
+from karto_sandbox.stack import Stack
 
 API_KEY = "api-" + "A1" * 16
 RELAY_HOST = "mail.smtp2go.com"
@@ -29,59 +28,57 @@ UNVERIFIED = "someone@elsewhere.example"
 
 @dataclass
 class RelayHarness:
+    stack: Stack
     account: Smtp2goAccount
     api: httpx.Client
-    relay: SmtpRelay
     mailbox: Mailbox
     tls: SandboxTls
+    starttls_port: int
+    tls_port: int
 
     def add_user(self, username: str, status: str = "allowed") -> None:
         response = self.api.post(
-            "/users/smtp/add",
+            "/v3/users/smtp/add",
             json={"username": username, "email_password": PASSWORD, "status": status},
         )
         assert response.status_code == 200, response.text
 
     def verify_sender(self, address: str) -> None:
         assert self.api.post(
-            "/single_sender_emails/add", json={"email_address": address}
+            "/v3/single_sender_emails/add", json={"email_address": address}
         ).is_success
-        admin = str(self.api.base_url).removesuffix("/v3/") + "/_sandbox/senders/verify"
-        assert self.api.post(admin, json={"email_address": address}).is_success
+        assert self.api.post("/_sandbox/senders/verify", json={"email_address": address}).is_success
+
+    def options(self, **options: object) -> None:
+        self.api.post("/_sandbox/options", json=options).raise_for_status()
 
     def starttls(self) -> smtplib.SMTP:
         """A client that dials the relay but names (and verifies) mail.smtp2go.com."""
         client = smtplib.SMTP(timeout=5)
-        client.connect("127.0.0.1", self.relay.starttls_port)
-        client._host = RELAY_HOST  # the name STARTTLS verifies, as after a RelayMap lookup
+        client.connect("127.0.0.1", self.starttls_port)
+        client._host = RELAY_HOST  # the name STARTTLS verifies, as after a relay rule lookup
         client.ehlo()
         client.starttls(context=self.tls.client_context())
         client.ehlo()
         return client
 
 
-@pytest.fixture(scope="module")
-def shared_harness() -> Iterator[RelayHarness]:
-    # Module-scoped: stopping an HttpServer costs its 0.5 s poll interval.
-    account = Smtp2goAccount()
-    account.add_api_key(API_KEY)
-    mailbox = Mailbox()
-    tls = SandboxTls()
-    with (
-        HttpServer(Smtp2goApp(account)) as server,
-        SmtpRelay(account, mailbox, tls) as relay,
-        httpx.Client(base_url=server.url + "/v3", headers={"X-Smtp2go-Api-Key": API_KEY}) as api,
-    ):
-        yield RelayHarness(account, api, relay, mailbox, tls)
-    tls.cleanup()
-
-
 @pytest.fixture
-def harness(shared_harness: RelayHarness) -> Iterator[RelayHarness]:
-    initial = shared_harness.account.to_state()
-    yield shared_harness
-    shared_harness.account.load_state(initial)
-    shared_harness.mailbox.clear()
+def harness(stack: Stack):
+    stack.smtp2go_account.add_api_key(API_KEY)
+    assert stack.tls is not None
+    with httpx.Client(
+        base_url=stack.smtp2go_url, headers={"X-Smtp2go-Api-Key": API_KEY}, timeout=5
+    ) as api:
+        yield RelayHarness(
+            stack,
+            stack.smtp2go_account,
+            api,
+            stack.mailbox,
+            stack.tls,
+            stack.ports["starttls"],
+            stack.ports["tls"],
+        )
 
 
 def message(sender: str = VERIFIED, to: str = "user@example.net") -> EmailMessage:
@@ -99,7 +96,7 @@ def plain_token(username: str, password: str) -> str:
 
 
 def test_greeting_names_the_relay_host(harness: RelayHarness) -> None:
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         code, features = client.ehlo()
     assert code == 250
     assert features.startswith(b"mail.smtp2go.com")
@@ -107,14 +104,20 @@ def test_greeting_names_the_relay_host(harness: RelayHarness) -> None:
     assert b"AUTH" not in features  # AUTH is offered only once the channel is encrypted
 
 
-@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_auth_mechanisms_are_the_real_relays_in_its_order(harness: RelayHarness) -> None:
+    """coder/coder#16499 shows mail.smtp2go.com:587 advertising "CRAM-MD5 PLAIN LOGIN"."""
+    with harness.starttls() as client:
+        assert client.esmtp_features["auth"] == " CRAM-MD5 PLAIN LOGIN"
+
+
+@pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "LOGIN"])
 def test_starttls_auth_and_delivery(harness: RelayHarness, mechanism: str) -> None:
     harness.add_user("karto-app")
     harness.verify_sender(VERIFIED)
     with harness.starttls() as client:
-        assert client.esmtp_features["auth"].split() == ["LOGIN", "PLAIN"]
         client.user, client.password = "karto-app", PASSWORD
-        code, reply = client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+        handler = getattr(client, f"auth_{mechanism.lower().replace('-', '_')}")
+        code, reply = client.auth(mechanism, handler)
         assert (code, reply) == (235, b"Authentication succeeded")
         client.send_message(message())
     delivered = harness.mailbox.wait_for(timeout=2)
@@ -128,14 +131,31 @@ def test_starttls_auth_and_delivery(harness: RelayHarness, mechanism: str) -> No
     assert "Click here." in delivered.raw
 
 
-def test_wrong_password_is_535_incorrect_authentication_data(harness: RelayHarness) -> None:
+@pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "LOGIN"])
+def test_wrong_password_is_535_incorrect_authentication_data(
+    harness: RelayHarness, mechanism: str
+) -> None:
     harness.add_user("karto-app")
     with harness.starttls() as client, pytest.raises(smtplib.SMTPAuthenticationError) as error:
-        client.login("karto-app", PASSWORD + "-wrong")
+        client.user, client.password = "karto-app", PASSWORD + "-wrong"
+        client.auth(mechanism, getattr(client, f"auth_{mechanism.lower().replace('-', '_')}"))
     assert (error.value.smtp_code, error.value.smtp_error) == (
         535,
         b"Incorrect authentication data",
     )
+
+
+def test_cram_md5_answers_the_challenge_it_was_given(harness: RelayHarness) -> None:
+    """RFC 2195: a digest of another challenge (a replay) is refused."""
+    harness.add_user("karto-app")
+    with harness.starttls() as client:
+        code, challenge = client.docmd("AUTH", "CRAM-MD5")
+        assert code == 334
+        stale = b"<1.1@mail.smtp2go.com>"
+        assert base64.b64decode(challenge) != stale
+        digest = hmac.new(PASSWORD.encode(), stale, "md5").hexdigest()
+        answer = base64.b64encode(f"karto-app {digest}".encode()).decode()
+        assert client.docmd(answer) == (535, b"Incorrect authentication data")
 
 
 def test_unknown_user_is_535(harness: RelayHarness) -> None:
@@ -165,7 +185,7 @@ def test_sandbox_user_is_accepted_but_not_delivered(harness: RelayHarness) -> No
 
 def test_auth_before_starttls_is_530(harness: RelayHarness) -> None:
     harness.add_user("karto-app")
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         client.ehlo()
         code, reply = client.docmd("AUTH", "PLAIN " + plain_token("karto-app", PASSWORD))
     assert (code, reply) == (530, b"5.7.0 Must issue a STARTTLS command first")
@@ -178,17 +198,32 @@ def test_mail_without_auth_is_relay_access_denied(harness: RelayHarness) -> None
     assert (code, reply) == (550, b"Relay access denied - please authenticate")
 
 
-def test_unverified_sender_is_refused_at_mail_from(harness: RelayHarness) -> None:
+def test_unverified_sender_is_refused_at_data_by_default(harness: RelayHarness) -> None:
+    """The reply names the From header, which the relay reads only in DATA."""
+    harness.add_user("karto-app")
+    with harness.starttls() as client:
+        client.login("karto-app", PASSWORD)
+        assert client.mail(UNVERIFIED) == (250, b"OK")  # not a verdict on the sender
+        assert client.rcpt("user@example.net") == (250, b"OK")
+        code, reply = client.data(message(sender=UNVERIFIED).as_bytes())
+    assert (code, reply) == (550, b"From header sender domain not verified")
+    assert harness.mailbox.messages(include_rejected=True) == []
+
+
+def test_the_switch_refuses_an_unverified_sender_at_mail_from(harness: RelayHarness) -> None:
+    harness.options(relay_sender_check="mail_from")
     harness.add_user("karto-app")
     with harness.starttls() as client:
         client.login("karto-app", PASSWORD)
         code, reply = client.mail(UNVERIFIED)
         assert (code, reply) == (550, b"From header sender domain not verified")
-        assert client.rset()[0] == 250  # a sender probe ends here, without DATA
+        assert client.rset()[0] == 250
     assert harness.mailbox.messages(include_rejected=True) == []
 
 
-def test_unverified_from_header_is_refused_at_data(harness: RelayHarness) -> None:
+@pytest.mark.parametrize("check", ["data", "mail_from"])
+def test_unverified_from_header_is_refused_at_data(harness: RelayHarness, check: str) -> None:
+    harness.options(relay_sender_check=check)
     harness.add_user("karto-app")
     harness.verify_sender(VERIFIED)
     with harness.starttls() as client:
@@ -219,7 +254,7 @@ def test_implicit_tls_port(harness: RelayHarness) -> None:
     client = smtplib.SMTP_SSL(timeout=5, context=harness.tls.client_context())
     client._host = RELAY_HOST
     with client:
-        client.connect("127.0.0.1", harness.relay.tls_port)
+        client.connect("127.0.0.1", harness.tls_port)
         client.ehlo()
         assert "starttls" not in client.esmtp_features
         client.login("karto-app", PASSWORD)
@@ -228,15 +263,16 @@ def test_implicit_tls_port(harness: RelayHarness) -> None:
 
 
 def test_certificate_verifies_with_the_sandbox_ca_only(harness: RelayHarness) -> None:
-    port = harness.relay.tls_port
-    relay_map = RelayMap({(RELAY_HOST, 465): ("127.0.0.1", port)})
-    assert relay_map.resolve(RELAY_HOST, 465) == ("127.0.0.1", port)
+    port = harness.tls_port
+    routes = RelayRoutes.from_env(harness.stack.env)
+    assert routes.resolve(RELAY_HOST, 465, implicit_tls=True) == ("127.0.0.1", port)
 
-    # System store plus the sandbox CA (what `check` builds from KARTO_SMTP_CA_FILE).
-    context = client_ssl_context(str(harness.tls.cert_file))
+    # System store plus the sandbox CA (what a client builds from KARTO_SMTP_CA_FILE).
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=harness.stack.env["KARTO_SMTP_CA_FILE"])
     for name in ("mail.smtp2go.com", "mail-eu.smtp2go.com", "localhost", "127.0.0.1"):
         with (
-            socket.create_connection(relay_map.resolve(RELAY_HOST, 465), timeout=5) as raw,
+            socket.create_connection(routes.resolve(RELAY_HOST, 465, True), timeout=5) as raw,
             context.wrap_socket(raw, server_hostname=name) as tls,
         ):
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
@@ -257,7 +293,7 @@ def test_certificate_verifies_with_the_sandbox_ca_only(harness: RelayHarness) ->
 
 
 def test_relay_survives_a_client_that_rejects_its_certificate(harness: RelayHarness) -> None:
-    with smtplib.SMTP("127.0.0.1", harness.relay.starttls_port, timeout=5) as client:
+    with smtplib.SMTP("127.0.0.1", harness.starttls_port, timeout=5) as client:
         client._host = RELAY_HOST
         client.ehlo()
         with pytest.raises(ssl.SSLCertVerificationError):
@@ -266,11 +302,9 @@ def test_relay_survives_a_client_that_rejects_its_certificate(harness: RelayHarn
         assert client.noop()[0] == 250
 
 
-def test_fixed_ports_are_reusable_after_stop(harness: RelayHarness) -> None:
-    first = SmtpRelay(harness.account, harness.mailbox, harness.tls).start()
-    port = first.starttls_port
-    first.stop()
-    again = SmtpRelay(harness.account, harness.mailbox, harness.tls, starttls_port=port)
-    with again, smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
-        assert client.noop()[0] == 250
-    assert again.starttls_port == port  # still known after stop, for a restart
+def test_fixed_ports_are_reusable_after_stop() -> None:
+    with Stack() as first:
+        port = first.ports["starttls"]
+    with Stack(ports={"starttls": port}) as again, smtplib.SMTP("127.0.0.1", port, timeout=5) as c:
+        assert c.noop()[0] == 250
+        assert again.ports["starttls"] == port

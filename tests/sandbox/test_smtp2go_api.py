@@ -1,4 +1,4 @@
-"""Behaviour of the SMTP2GO API emulator, over real HTTP on loopback."""
+"""Behaviour of the stack's SMTP2GO API emulator, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import uuid
 import httpx
 import pytest
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.smtp2go_account import PASSWORD_MASK, password_entropy_bits
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
+from karto_sandbox.smtp2go.models import PASSWORD_MASK, Smtp2goAccount, password_entropy_bits
+from karto_sandbox.stack import Stack
 
 KEY = "api-" + "A1b2C3d4" * 4
 OTHER_KEY = "api-" + "Z9y8X7w6" * 4
@@ -39,33 +38,28 @@ DEFAULT_USER_ITEM = {
 }
 
 
-@pytest.fixture(scope="module")
-def server():
-    with HttpServer(Smtp2goApp()) as srv:
-        yield srv
+@pytest.fixture
+def server(stack: Stack) -> Stack:
+    return stack
 
 
 @pytest.fixture
-def account(server) -> Smtp2goAccount:
-    account = Smtp2goAccount()
-    account.add_api_key(KEY)
-    server.app.account = account
-    server.app.clear_faults()
-    server.app.request_log.clear()
-    return account
+def account(stack: Stack) -> Smtp2goAccount:
+    stack.smtp2go_account.add_api_key(KEY)
+    return stack.smtp2go_account
 
 
 @pytest.fixture
-def api(server, account):
+def api(stack: Stack, account):
     headers = {"X-Smtp2go-Api-Key": KEY}
-    with httpx.Client(base_url=f"{server.url}/v3", headers=headers, timeout=5) as client:
+    with httpx.Client(base_url=f"{stack.smtp2go_url}/v3", headers=headers, timeout=5) as client:
         yield client
 
 
 @pytest.fixture
-def bare(server, account):
+def bare(stack: Stack, account):
     """No API key and no /v3 prefix: for auth, routing and the admin routes."""
-    with httpx.Client(base_url=server.url, timeout=5) as client:
+    with httpx.Client(base_url=stack.smtp2go_url, timeout=5) as client:
         yield client
 
 
@@ -472,18 +466,58 @@ def test_patch_edit_merges_and_answers_a_bare_array(api):
     }
 
 
-def test_edit_can_set_a_new_password_and_blank_keeps_it(api, account):
+def test_edit_can_set_a_new_password_and_leaving_it_out_keeps_it(api, account):
     add_user(api)
     new_password = "Zx9!" + STRONG_PASSWORD
     ok_data(
         api.patch("/users/smtp/edit", json={"username": "mailer01", "email_password": new_password})
     )
     assert account.smtp_login("mailer01", new_password) == "ok"
-    ok_data(api.post("/users/smtp/edit", json={"username": "mailer01", "email_password": ""}))
-    assert account.smtp_login("mailer01", new_password) == "ok"
+    for method in ("PATCH", "POST"):
+        edited = ok_data(api.request(method, "/users/smtp/edit", json={"username": "mailer01"}))
+        item = edited[0] if method == "PATCH" else edited["results"][0]
+        assert item["email_password"] == PASSWORD_MASK
+        assert account.smtp_login("mailer01", new_password) == "ok"
     weak = api.patch("/users/smtp/edit", json={"username": "mailer01", "email_password": "short1"})
     field_error(weak, "email_password")
     assert account.smtp_login("mailer01", new_password) == "ok"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "POST"])
+def test_edit_with_a_blank_password_generates_one_and_shows_it_once(api, account, method):
+    """The spec, on add, edit and patch: "leave blank for an auto generated value"."""
+    add_user(api, email_password=STRONG_PASSWORD)
+    edited = ok_data(
+        api.request(method, "/users/smtp/edit", json={"username": "mailer01", "email_password": ""})
+    )
+    item = edited[0] if method == "PATCH" else edited["results"][0]
+    generated = item["email_password"]
+    assert generated not in (STRONG_PASSWORD, PASSWORD_MASK, "")
+    assert password_entropy_bits(generated) >= 128
+    assert account.smtp_login("mailer01", generated) == "ok"
+    assert account.smtp_login("mailer01", STRONG_PASSWORD) == "bad_credentials"
+    viewed = ok_data(api.post("/users/smtp/view", json={"username": "mailer01"}))["results"]
+    assert viewed[0]["email_password"] == PASSWORD_MASK
+
+
+@pytest.mark.parametrize("field", ["email_password", "audit_email", "description"])
+@pytest.mark.parametrize("method", ["PATCH", "POST"])
+def test_null_is_refused_like_any_other_wrong_type(api, account, method, field):
+    """Every request field is typed in the spec and none is nullable."""
+    add_user(api, email_password=STRONG_PASSWORD, audit_email="audit@example.com")
+    answer = api.request(method, "/users/smtp/edit", json={"username": "mailer01", field: None})
+    message = field_error(answer, field)
+    assert message.startswith(f"The field '{field}' was expecting a string but found 'null'")
+    [user] = account.users()
+    assert (user["email_password"], user["audit_email"]) == (STRONG_PASSWORD, "audit@example.com")
+
+
+def test_a_blank_audit_email_clears_it(api, account):
+    add_user(api, audit_email="audit@example.com")
+    patched = ok_data(
+        api.patch("/users/smtp/edit", json={"username": "mailer01", "audit_email": ""})
+    )
+    assert patched[0]["audit_email"] is None
 
 
 def test_view_filters_by_exact_username(api):
@@ -517,7 +551,7 @@ class _SlowMembership(dict):
 
 def test_concurrent_duplicate_adds_create_one_user(server, account):
     account._users = _SlowMembership()
-    clients = [httpx.Client(base_url=server.url, timeout=5) for _ in range(8)]
+    clients = [httpx.Client(base_url=server.smtp2go_url, timeout=5) for _ in range(8)]
     start = threading.Barrier(len(clients))
     statuses: list[int] = []
 
@@ -767,6 +801,15 @@ def test_domain_view_filters_and_setup_link(api):
     assert [d["domain"]["fulldomain"] for d in one] == ["two.example"]
     assert one[0]["domain"]["setup_link"].endswith("/two.example")
     assert ok_data(api.post("/domain/view", json={"domain": "three.example"})) == {"domains": []}
+
+
+def test_domain_view_entries_carry_from_master(api):
+    """3.0.4 spec, domain/view: true for a master account's domain shared with a subaccount;
+    the sandbox has no subaccounts."""
+    ok_data(api.post("/domain/add", json={"domain": "one.example"}))
+    [entry] = ok_data(api.post("/domain/view", json={}))["domains"]
+    assert entry["from_master"] is False
+    assert list(entry) == ["from_master", "domain", "trackers", "subaccount_access"]
 
 
 def test_domain_remove(api, account):

@@ -1,4 +1,6 @@
-"""SMTP2GO's own Node.js client (npm `smtp2go-nodejs`) against the emulator.
+"""SMTP2GO's own Node.js client (npm `smtp2go-nodejs`) against `karto-smtp sandbox`.
+
+The sandbox runs as its own process, started from its CLI (the `sandbox_process` fixture).
 
 The package has no base-URL option or environment variable; its `ApiClient` keeps the
 base in the public `apiUrl` property (declared in its typings), which the script sets.
@@ -11,21 +13,19 @@ One node process runs every call (node start-up dominates); each test reads its 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
 from tests.npm_clients import NpmUnavailable, npm_install
+from tests.sandbox.conftest import SandboxProcess, clean_env
 
 pytestmark = pytest.mark.npm
 
 PACKAGE = "smtp2go-nodejs@0.3.6"
-KEY = "api-" + "N0d3J5k3" * 4
 PASSWORD = "Vq7#mL2!xR9$wK4p"
 
 SCRIPT = r"""
@@ -64,31 +64,42 @@ const steps = [
 """
 
 
+class Account:
+    """The SMTP2GO account as the sandbox holds it, read over its admin route."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    def users(self) -> list[dict[str, Any]]:
+        return self.state["users"]
+
+    def senders(self) -> list[dict[str, Any]]:
+        return self.state["senders"]
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> tuple[dict[str, Any], Smtp2goAccount]:
+def run(tmp_path_factory, sandbox_process: SandboxProcess) -> tuple[dict[str, Any], Account]:
     try:
         folder = npm_install(PACKAGE)
     except NpmUnavailable as exc:
         pytest.skip(str(exc))
-    account = Smtp2goAccount()
-    account.add_api_key(KEY)
+    sandbox_process.reset()
     script = tmp_path_factory.mktemp("smtp2go-nodejs") / "calls.js"
     script.write_text(SCRIPT)
-    proxy_vars = {"http_proxy", "https_proxy", "all_proxy"}
-    env = {k: v for k, v in os.environ.items() if k.lower() not in proxy_vars}
-    with HttpServer(Smtp2goApp(account)) as server:
-        env.update(
-            NPM_FOLDER=str(Path(folder)),
-            SMTP2GO_API_KEY=KEY,
-            SMTP2GO_API_URL=f"{server.url}/v3/",
-            SMTP_PASSWORD=PASSWORD,
-            NO_PROXY="127.0.0.1,localhost",
-        )
-        done = subprocess.run(
-            ["node", str(script)], env=env, capture_output=True, text=True, timeout=60
-        )
+    env = clean_env()
+    env.update(
+        NPM_FOLDER=str(Path(folder)),
+        SMTP2GO_API_KEY=sandbox_process.env["SMTP2GO_API_KEY"],
+        SMTP2GO_API_URL=sandbox_process.env["SMTP2GO_API_URL"] + "/",
+        SMTP_PASSWORD=PASSWORD,
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    done = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout), account
+    state = httpx.get(f"{sandbox_process.admin}/_sandbox/state", timeout=10).json()
+    return json.loads(done.stdout), Account(state)
 
 
 def test_add_user_through_the_official_client(run):
@@ -119,7 +130,8 @@ def test_patch_through_the_generic_service(run):
     assert isinstance(patched, list)
     assert (patched[0]["status"], patched[0]["description"]) == ("sandbox", "from node")
     assert [u["status"] for u in results["view_all"]["body"]["data"]["results"]] == ["sandbox"]
-    assert account.smtp_login("node-mailer", PASSWORD) == "sandbox"
+    [stored] = account.users()
+    assert (stored["status"], stored["email_password"]) == ("sandbox", PASSWORD)
 
 
 def test_client_surfaces_the_error_envelope(run):

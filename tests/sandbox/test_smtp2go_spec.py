@@ -28,8 +28,8 @@ from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
+from karto_sandbox.smtp2go.models import Smtp2goAccount
+from karto_sandbox.stack import Stack
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "specs" / "smtp2go-api-3.0.4.openapi.yaml"
 SPEC_URI = "urn:smtp2go-api-3.0.4"
@@ -195,25 +195,18 @@ def assert_conforms(path: str, method: str, response: httpx.Response) -> set[str
     return used
 
 
-@pytest.fixture(scope="module")
-def server():
-    with HttpServer(Smtp2goApp()) as srv:
-        yield srv
-
-
 @pytest.fixture
-def account(server) -> Smtp2goAccount:
-    account = Smtp2goAccount()
+def account(stack: Stack) -> Smtp2goAccount:
+    account = stack.smtp2go_account
     account.add_api_key(KEY)
     account.add_api_key(LIMITED_KEY, ["/email/send"])
-    server.app.account = account
     return account
 
 
 @pytest.fixture
-def call(server, account):
+def call(stack: Stack, account):
     """POST/PATCH `body` to an endpoint, after checking the body against the request schema."""
-    with httpx.Client(base_url=f"{server.url}/v3", timeout=5) as client:
+    with httpx.Client(base_url=f"{stack.smtp2go_url}/v3", timeout=5) as client:
 
         def _call(
             method: str, path: str, body: dict[str, Any], key: str | None = KEY
@@ -274,6 +267,8 @@ SUCCESS_CALLS = [
     ),
     ("POST", "/users/smtp/edit", {"username": "mailer01", "description": "replaced"}),
     ("PATCH", "/users/smtp/edit", {"username": "mailer01", "status": "blocked", "ip_pool": 4}),
+    ("PATCH", "/users/smtp/edit", {"username": "mailer01", "email_password": ""}),
+    ("POST", "/users/smtp/edit", {"username": "mailer01", "email_password": ""}),
     ("POST", "/users/smtp/remove", {"username": "mailer01"}),
     ("POST", "/single_sender_emails/add", {"email_address": "new@example.org", "message": "hi"}),
     ("POST", "/single_sender_emails/view", {}),
@@ -299,6 +294,15 @@ SUCCESS_CALLS = [
     ("POST", "/domain/remove", {"domain": "example.com"}),
     ("POST", "/api_keys/permissions", {}),
 ]
+
+
+def test_success_calls_cover_every_route_the_stack_serves(stack: Stack) -> None:
+    served = {
+        (route.method, route.pattern.pattern)
+        for route in stack.smtp2go_app.routes
+        if route.pattern.pattern.startswith("/v3/")
+    }
+    assert served == {(method, "/v3" + path) for method, path, _body in SUCCESS_CALLS}
 
 
 @pytest.mark.parametrize(
@@ -366,6 +370,17 @@ def test_error_responses_match_the_spec(call, account, method, path, body, key, 
     assert assert_conforms(path, method, response) == set()
 
 
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("field", ["email_password", "audit_email"])
+def test_the_spec_refuses_null_for_user_fields(method, field):
+    """The source of the emulator's 400 for `null` (test_smtp2go_api.py)."""
+    errors = spec_errors(
+        schema_pointer("request", "/users/smtp/edit", method, ""),
+        {"username": "mailer01", field: None},
+    )
+    assert [e.message for _, e in errors] == ["None is not of type 'string'"]
+
+
 def test_unknown_key_500_matches_the_error_schema(call, account):
     account.configure(unknown_key_status=500)
     response = call("POST", "/domain/view", {}, key=UNKNOWN_KEY)
@@ -381,8 +396,8 @@ def test_rate_limited_429_matches_the_error_schema(call, account):
     assert_conforms("/users/smtp/view", "POST", response)
 
 
-def test_wrong_method_405_matches_the_error_schema(server, account):
-    response = httpx.get(f"{server.url}/v3/domain/view", headers={"X-Smtp2go-Api-Key": KEY})
+def test_wrong_method_405_matches_the_error_schema(stack, account):
+    response = httpx.get(f"{stack.smtp2go_url}/v3/domain/view", headers={"X-Smtp2go-Api-Key": KEY})
     assert response.status_code == 405
     assert_conforms("/domain/view", "POST", response)
 

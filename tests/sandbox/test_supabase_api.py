@@ -1,4 +1,4 @@
-"""The Supabase Management API emulator over real HTTP on loopback."""
+"""The Supabase Management API emulator of the stack, over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from karto_smtp.sandbox.auth_config_defaults import AUTH_CONFIG_DEFAULTS
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.supabase_api import (
+from karto_sandbox.stack import Stack
+from karto_sandbox.supabase.auth_defaults import AUTH_CONFIG_DEFAULTS
+from karto_sandbox.supabase.models import (
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     SMTP_KEYS,
     SupabaseAccount,
-    SupabaseApp,
     secret_digest,
 )
 
@@ -35,56 +35,37 @@ SMTP_ON = {
 }
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+CREATED_AT = "2025-06-15T15:06:40.000Z"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def app() -> SupabaseApp:
-    return SupabaseApp(SupabaseAccount())
-
-
-@pytest.fixture(scope="module")
-def server(app: SupabaseApp) -> Iterator[HttpServer]:
-    # One server per module (stopping one takes half a second); each test gets a new account.
-    with HttpServer(app) as running:
-        yield running
-
-
-@pytest.fixture
-def account(app: SupabaseApp, clock: FakeClock) -> SupabaseAccount:
-    account = SupabaseAccount(tokens=[TOKEN], clock=clock)
-    account.add_project(REF, "karto-production")
-    app.account = account
-    app.clear_faults()
-    app.request_log.clear()
+def account(stack: Stack) -> SupabaseAccount:
+    account = stack.supabase_account
+    account.add_token(TOKEN)
+    account.add_project(REF, "karto-production", created_at=CREATED_AT)
     return account
 
 
 @pytest.fixture
-def api(server: HttpServer, account: SupabaseAccount) -> Iterator[httpx.Client]:
+def api(stack: Stack, account: SupabaseAccount) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=stack.supabase_url, headers=headers, timeout=10) as client:
         yield client
 
 
 @pytest.fixture
-def bare(server: HttpServer, account: SupabaseAccount) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as client:
+def bare(stack: Stack, account: SupabaseAccount) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.supabase_url, timeout=10) as client:
         yield client
 
 
 def auth_path(ref: str = REF) -> str:
     return f"/v1/projects/{ref}/config/auth"
+
+
+def advance(stack: Stack, seconds: float) -> None:
+    """Move the stack's clock, as any client can."""
+    httpx.post(f"{stack.smtp2go_url}/_sandbox/clock", json={"advance": seconds}).raise_for_status()
 
 
 # -- authentication and unknown projects -----------------------------------------------------
@@ -137,7 +118,7 @@ def test_list_and_get_projects(api: httpx.Client, account: SupabaseAccount) -> N
         "organization_slug": "karto-sandbox-org",
         "name": "karto-production",
         "region": "us-east-1",
-        "created_at": "2025-06-15T15:06:40.000Z",
+        "created_at": CREATED_AT,
         "status": "ACTIVE_HEALTHY",
         "database": {
             "host": f"db.{REF}.supabase.co",
@@ -476,12 +457,12 @@ def test_default_rate_limit_is_120_per_minute(api: httpx.Client, account: Supaba
 
 
 def test_rate_limit_headers_and_429(
-    api: httpx.Client, bare: httpx.Client, clock: FakeClock, account: SupabaseAccount
+    api: httpx.Client, bare: httpx.Client, stack: Stack, account: SupabaseAccount
 ) -> None:
     bare.post("/_sandbox/options", json={"rate_limit_per_minute": 3}).raise_for_status()
     remaining = [api.get(auth_path()).headers["X-RateLimit-Remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
-    clock.now += 20
+    advance(stack, 20)
     limited = api.get(auth_path())
     assert limited.status_code == 429
     assert limited.json() == {"message": "Rate limit exceeded"}
@@ -493,7 +474,7 @@ def test_rate_limit_headers_and_429(
     account.add_project(OTHER_REF, "karto-staging")
     assert api.get(auth_path(OTHER_REF)).status_code == 200
     assert api.get("/v1/projects").status_code == 200
-    clock.now += 40
+    advance(stack, 40)
     again = api.get(auth_path())
     assert again.status_code == 200
     assert again.headers["X-RateLimit-Remaining"] == "2"
@@ -577,19 +558,19 @@ def test_admin_adds_tokens_and_projects(bare: httpx.Client) -> None:
 
 def test_admin_auth_log_endpoint(bare: httpx.Client, account: SupabaseAccount) -> None:
     account.append_auth_log(REF, {"level": "info", "msg": "hello"})
-    assert bare.get(f"/_sandbox/projects/{REF}/auth-logs").json() == [
-        {"timestamp": "2025-06-15T15:06:40.000Z", "level": "info", "msg": "hello"}
-    ]
+    [entry] = bare.get(f"/_sandbox/projects/{REF}/auth-logs").json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry.pop("timestamp"))
+    assert entry == {"level": "info", "msg": "hello"}
     assert bare.get(f"/_sandbox/projects/{OTHER_REF}/auth-logs").status_code == 404
 
 
-def test_state_round_trip(account: SupabaseAccount, clock: FakeClock) -> None:
+def test_state_round_trip(account: SupabaseAccount) -> None:
     account.update_auth_config(REF, {**SMTP_ON, "rate_limit_email_sent": 30})
     account.add_token("sbp_second")
     account.add_user(REF, "someone@example.com")
     account.append_auth_log(REF, {"msg": "kept"})
     state = json.loads(json.dumps(account.to_state()))
-    restored = SupabaseAccount(clock=clock)
+    restored = SupabaseAccount()
     restored.load_state(state)
     assert restored.to_state() == account.to_state()
     assert restored.auth_config(REF)["smtp_pass"] == PASSWORD

@@ -1,40 +1,30 @@
-"""The per-project Auth emulator sending its mail through a real SMTP server on loopback.
+"""The stack's per-project Auth emulator, sending its mail through the stack's own relay.
 
-The SMTP server is a small aiosmtpd instance made here (the production relay is tested on
-its own): STARTTLS required, AUTH only after TLS, one accepted user, a certificate for
-mail.smtp2go.com that the Auth app's SSL context trusts. A relay-map stub sends the Auth app's
-connections for mail.smtp2go.com to it.
+Each test starts from a project whose custom SMTP points at mail.smtp2go.com:587 with an
+SMTP2GO user and a verified sender that the relay knows, so a sent mail lands in the
+stack's mailbox, after the Auth mailer logged in the way gomail does (CRAM-MD5, which the
+relay advertises).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import html
 import json
 import re
 import socket
-import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.supabase_api import SupabaseAccount
-from karto_smtp.sandbox.supabase_auth import SupabaseAuthApp
+from karto_sandbox.stack import Stack
+from karto_sandbox.supabase.auth import gomail_auth_mechanism
+from karto_sandbox.supabase.models import SupabaseAccount
 
 REF = "abcdefghijklmnopqrst"
 RELAY_HOST = "mail.smtp2go.com"
@@ -44,83 +34,30 @@ SENDER = "karto.help@ro.ru"
 USER_EMAIL = "ivan@example.com"
 
 
-# -- a tiny SMTP server ------------------------------------------------------------------------
-
-
 @dataclass
 class Received:
     envelope_from: str
     recipients: list[str]
     message: EmailMessage
+    auth_mechanism: str | None
 
 
-@dataclass
-class MailHandler:
-    received: list[Received] = field(default_factory=list)
+class Mail:
+    """What the stack's relay delivered, parsed."""
 
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
 
-
-def authenticator(server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any):
-    ok = (
-        isinstance(data, LoginPassword)
-        and data.login.decode() == SMTP_USER
-        and data.password.decode() == SMTP_PASSWORD
-    )
-    if ok:
-        return AuthResult(success=True)
-    return AuthResult(success=False, handled=False, message="535 Incorrect authentication data")
-
-
-@dataclass
-class Tls:
-    cert_file: Path
-    key_file: Path
-
-    def server_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert_file, self.key_file)
-        return context
-
-    def client_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.cert_file))
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "karto test relay")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(RELAY_HOST), x509.DNSName("localhost")]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    tls = Tls(folder / "cert.pem", folder / "key.pem")
-    tls.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    tls.key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return tls
+    @property
+    def received(self) -> list[Received]:
+        out = []
+        for delivered in self.stack.mailbox.messages(include_rejected=True):
+            parsed = email.message_from_string(delivered.raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            out.append(
+                Received(delivered.mail_from, delivered.rcpt_tos, parsed, delivered.auth_mechanism)
+            )
+        return out
 
 
 def free_port() -> int:
@@ -129,86 +66,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def handler() -> MailHandler:
-    return MailHandler()
-
-
-@pytest.fixture(scope="module")
-def starttls_server(tls: Tls, handler: MailHandler) -> Iterator[Controller]:
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=authenticator,
-        auth_require_tls=True,
-        require_starttls=True,
-        tls_context=tls.server_context(),
-    )
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def implicit_tls_server(tls: Tls, handler: MailHandler) -> Iterator[Controller]:
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=authenticator,
-        auth_require_tls=False,
-        ssl_context=tls.server_context(),
-    )
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-class StubRelays:
-    """The relay-map interface: mail.smtp2go.com:587 and :465 live on loopback."""
-
-    def __init__(self, starttls_port: int, implicit_port: int) -> None:
-        self.routes = {
-            (RELAY_HOST, 587): ("127.0.0.1", starttls_port),
-            (RELAY_HOST, 465): ("127.0.0.1", implicit_port),
-        }
-
-    def resolve(self, host: str, port: int) -> tuple[str, int]:
-        return self.routes.get((host, port), (host, port))
-
-
-# -- the Auth app ------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def app(tls: Tls, starttls_server: Controller, implicit_tls_server: Controller) -> SupabaseAuthApp:
-    relays = StubRelays(starttls_server.port, implicit_tls_server.port)
-    return SupabaseAuthApp(SupabaseAccount(), relays, tls.client_context())
-
-
-@pytest.fixture(scope="module")
-def server(app: SupabaseAuthApp) -> Iterator[HttpServer]:
-    with HttpServer(app) as running:
-        yield running
+@pytest.fixture
+def handler(stack: Stack) -> Mail:
+    return Mail(stack)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def account(app: SupabaseAuthApp, handler: MailHandler, clock: FakeClock) -> SupabaseAccount:
-    account = SupabaseAccount(clock=clock)
+def account(stack: Stack) -> SupabaseAccount:
+    stack.smtp2go_account.add_user(SMTP_USER, {}, SMTP_PASSWORD)
+    stack.smtp2go_account.add_sender(SENDER)
+    stack.smtp2go_account.verify_sender(SENDER)
+    account = stack.supabase_account
     account.add_project(REF, "karto-production")
     account.update_auth_config(
         REF,
@@ -223,17 +91,34 @@ def account(app: SupabaseAuthApp, handler: MailHandler, clock: FakeClock) -> Sup
         },
     )
     account.add_user(REF, USER_EMAIL)
-    app.account = account
-    app.request_log.clear()
-    handler.received.clear()
     return account
 
 
 @pytest.fixture
-def auth(server: HttpServer, account: SupabaseAccount) -> Iterator[httpx.Client]:
+def server(stack: Stack) -> str:
+    return stack.auth_url
+
+
+@pytest.fixture
+def auth(server: str, account: SupabaseAccount) -> Iterator[httpx.Client]:
     headers = {"apikey": account.project_summary(REF)["anon_key"]}
-    with httpx.Client(base_url=f"{server.url}/{REF}", headers=headers, timeout=20) as client:
+    with httpx.Client(base_url=f"{server}/{REF}", headers=headers, timeout=20) as client:
         yield client
+
+
+@pytest.mark.parametrize(
+    ("offered", "picked"),
+    [
+        (["CRAM-MD5", "PLAIN", "LOGIN"], "CRAM-MD5"),
+        (["PLAIN", "LOGIN"], "PLAIN"),
+        (["LOGIN"], "LOGIN"),
+        (["PLAIN"], "PLAIN"),
+        (["XOAUTH2"], "PLAIN"),
+    ],
+)
+def test_the_mailer_picks_auth_the_way_gomail_does(offered, picked) -> None:
+    """gopkg.in/gomail.v2 smtp.go: CRAM-MD5, else LOGIN without PLAIN, else PLAIN."""
+    assert gomail_auth_mechanism(offered) == picked
 
 
 def link_in(message: EmailMessage) -> str:
@@ -247,12 +132,13 @@ def link_in(message: EmailMessage) -> str:
 
 
 def test_magic_link_is_delivered_through_the_configured_relay(
-    auth: httpx.Client, server: HttpServer, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, stack: Stack, handler: Mail, account: SupabaseAccount
 ) -> None:
     response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL, "create_user": True})
     assert response.status_code == 200
     assert response.json() == {}
     [mail] = handler.received
+    assert mail.auth_mechanism == "CRAM-MD5"  # the relay offers it, so gomail takes it
     assert mail.envelope_from == SENDER
     assert mail.recipients == [USER_EMAIL]
     assert mail.message["From"] == f"KARTO <{SENDER}>"
@@ -262,7 +148,7 @@ def test_magic_link_is_delivered_through_the_configured_relay(
     assert mail.message.get_content_type() == "text/html"
     link = link_in(mail.message)
     pattern = (
-        rf"http://127\.0\.0\.1:{server.port}/{REF}/auth/v1/verify"
+        rf"http://127\.0\.0\.1:{stack.ports['auth']}/{REF}/auth/v1/verify"
         r"\?token=[0-9a-f]{56}&type=magiclink&redirect_to=http://localhost:3000"
     )
     assert re.fullmatch(pattern, link), link
@@ -276,7 +162,7 @@ def test_magic_link_is_delivered_through_the_configured_relay(
     }
 
 
-def test_the_link_signs_the_user_in_once(auth: httpx.Client, handler: MailHandler) -> None:
+def test_the_link_signs_the_user_in_once(auth: httpx.Client, handler: Mail) -> None:
     auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
     link = link_in(handler.received[0].message)
     with httpx.Client(timeout=10) as browser:
@@ -294,7 +180,7 @@ def test_the_link_signs_the_user_in_once(auth: httpx.Client, handler: MailHandle
 
 
 def test_a_new_address_gets_the_signup_confirmation(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     response = auth.post("/auth/v1/otp", json={"email": "New.Person@Example.com"})
     assert response.status_code == 200
@@ -307,23 +193,24 @@ def test_a_new_address_gets_the_signup_confirmation(
 
 
 def test_autoconfirm_sends_the_magic_link_to_a_new_address(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     account.update_auth_config(REF, {"mailer_autoconfirm": True})
     auth.post("/auth/v1/otp", json={"email": "fresh@example.com"}).raise_for_status()
     assert handler.received[0].message["Subject"] == "Your Magic Link"
 
 
-def test_implicit_tls_port(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+@pytest.mark.parametrize("port", ["465", "8465", "443", "2525", "25"])
+def test_every_smtp2go_port_reaches_the_relay(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, port: str
 ) -> None:
-    account.update_auth_config(REF, {"smtp_port": "465"})
+    account.update_auth_config(REF, {"smtp_port": port})
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
     assert handler.received[0].message["Subject"] == "Your Magic Link"
 
 
 def test_sender_name_is_optional(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     account.update_auth_config(REF, {"smtp_sender_name": ""})
     auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
@@ -331,10 +218,10 @@ def test_sender_name_is_optional(
 
 
 def test_service_role_key_and_query_apikey_are_accepted(
-    server: HttpServer, account: SupabaseAccount
+    server: str, account: SupabaseAccount
 ) -> None:
     keys = account.project_summary(REF)
-    url = f"{server.url}/{REF}/auth/v1/health"
+    url = f"{server}/{REF}/auth/v1/health"
     assert httpx.get(url, headers={"apikey": keys["service_role_key"]}).status_code == 200
     assert httpx.get(url, params={"apikey": keys["anon_key"]}).status_code == 200
 
@@ -343,7 +230,7 @@ def test_service_role_key_and_query_apikey_are_accepted(
 
 
 def test_wrong_smtp_password_is_500_and_logged_without_the_password(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     account.update_auth_config(REF, {"smtp_pass": "wrong-password-123"})
     response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
@@ -372,7 +259,7 @@ def test_wrong_smtp_password_is_500_and_logged_without_the_password(
 
 
 def test_a_failed_send_does_not_start_the_frequency_timer(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     account.update_auth_config(REF, {"smtp_pass": "wrong"})
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 500
@@ -380,22 +267,17 @@ def test_a_failed_send_does_not_start_the_frequency_timer(
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
 
 
-def test_untrusted_relay_certificate_fails_the_send(
-    server: HttpServer, account: SupabaseAccount, starttls_server: Controller, tls: Tls
+def test_a_certificate_for_another_name_fails_the_send(
+    auth: httpx.Client, account: SupabaseAccount
 ) -> None:
-    strict = SupabaseAuthApp(
-        account, StubRelays(starttls_server.port, 0), ssl.create_default_context()
-    )
-    with HttpServer(strict) as other:
-        response = httpx.post(
-            f"{other.url}/{REF}/auth/v1/otp",
-            json={"email": USER_EMAIL},
-            headers={"apikey": account.project_summary(REF)["anon_key"]},
-            timeout=20,
-        )
+    # The relay rule sends every mail*.smtp2go.com to the relay, whose certificate names
+    # only SMTP2GO's real relay hosts.
+    account.update_auth_config(REF, {"smtp_host": "mail-nowhere.smtp2go.com"})
+    response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
     assert response.status_code == 500
     [send] = [e for e in account.auth_log(REF) if e.get("event") == "mail.send"]
     assert send["error"].startswith("tls: failed to verify certificate: ")
+    assert "mail-nowhere.smtp2go.com" in send["error"]
 
 
 def test_unreachable_relay_fails_the_send(auth: httpx.Client, account: SupabaseAccount) -> None:
@@ -406,7 +288,7 @@ def test_unreachable_relay_fails_the_send(auth: httpx.Client, account: SupabaseA
 
 
 def test_smtp_off_means_no_delivery_except_to_team_members_and_a_log(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
 ) -> None:
     account.update_auth_config(REF, {"smtp_host": ""})
     response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
@@ -438,36 +320,32 @@ def test_smtp_off_means_no_delivery_except_to_team_members_and_a_log(
     ],
 )
 def test_bad_or_missing_apikey_is_401(
-    server: HttpServer, account: SupabaseAccount, headers: dict, message: str
+    server: str, account: SupabaseAccount, headers: dict, message: str
 ) -> None:
     response = httpx.post(
-        f"{server.url}/{REF}/auth/v1/otp", json={"email": USER_EMAIL}, headers=headers
+        f"{server}/{REF}/auth/v1/otp", json={"email": USER_EMAIL}, headers=headers
     )
     assert response.status_code == 401
     assert response.json()["message"] == message
     assert set(response.json()) == {"message", "hint"}
 
 
-def test_a_key_of_another_project_is_invalid(server: HttpServer, account: SupabaseAccount) -> None:
+def test_a_key_of_another_project_is_invalid(server: str, account: SupabaseAccount) -> None:
     other = account.add_project("zyxwvutsrqponmlkjihg", "karto-staging")
-    response = httpx.get(
-        f"{server.url}/{REF}/auth/v1/health", headers={"apikey": other["anon_key"]}
-    )
+    response = httpx.get(f"{server}/{REF}/auth/v1/health", headers={"apikey": other["anon_key"]})
     assert response.status_code == 401
     assert response.json()["message"] == "Invalid API key"
 
 
-def test_unknown_project_is_404(server: HttpServer, account: SupabaseAccount) -> None:
-    response = httpx.get(f"{server.url}/zzzzzzzzzzzzzzzzzzzz/auth/v1/health")
+def test_unknown_project_is_404(server: str, account: SupabaseAccount) -> None:
+    response = httpx.get(f"{server}/zzzzzzzzzzzzzzzzzzzz/auth/v1/health")
     assert response.status_code == 404
     assert response.json() == {"message": "no Route matched with those values"}
 
 
-def test_max_frequency_per_address(
-    auth: httpx.Client, handler: MailHandler, clock: FakeClock
-) -> None:
+def test_max_frequency_per_address(auth: httpx.Client, handler: Mail, stack: Stack) -> None:
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
-    clock.now += 15.5
+    stack.clock.advance(15.5)
     response = auth.post("/auth/v1/otp", json={"email": USER_EMAIL})
     assert response.status_code == 429
     assert response.json() == {
@@ -475,13 +353,13 @@ def test_max_frequency_per_address(
         "error_code": "over_email_send_rate_limit",
         "msg": "For security purposes, you can only request this after 44 seconds.",
     }
-    clock.now += 45
+    stack.clock.advance(45)
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
     assert len(handler.received) == 2
 
 
 def test_hourly_email_rate_limit(
-    auth: httpx.Client, handler: MailHandler, account: SupabaseAccount, clock: FakeClock
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, stack: Stack
 ) -> None:
     account.update_auth_config(REF, {"rate_limit_email_sent": 2, "smtp_max_frequency": 0})
     for address in ("a@example.com", "b@example.com"):
@@ -494,7 +372,7 @@ def test_hourly_email_rate_limit(
         "error_code": "over_email_send_rate_limit",
         "msg": "email rate limit exceeded",
     }
-    clock.now += 3600
+    stack.clock.advance(3600)
     assert auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).status_code == 200
     assert len(handler.received) == 3
 
@@ -539,7 +417,7 @@ def test_new_error_shape_with_api_version_header(auth: httpx.Client) -> None:
     ],
 )
 def test_otp_request_validation(
-    auth: httpx.Client, handler: MailHandler, body: dict, status: int, code: str, message: str
+    auth: httpx.Client, handler: Mail, body: dict, status: int, code: str, message: str
 ) -> None:
     response = auth.post("/auth/v1/otp", json=body)
     assert response.status_code == status
@@ -560,10 +438,10 @@ def test_health(auth: httpx.Client) -> None:
 
 
 def test_request_log_keeps_no_keys(
-    auth: httpx.Client, server: HttpServer, account: SupabaseAccount
+    auth: httpx.Client, server: str, account: SupabaseAccount
 ) -> None:
     auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
-    entries = httpx.get(f"{server.url}/_sandbox/requests").json()
+    entries = httpx.get(f"{server}/_sandbox/requests").json()
     assert [(e["service"], e["path"], e["status"]) for e in entries] == [
         ("supabase-auth", f"/{REF}/auth/v1/otp", 200)
     ]

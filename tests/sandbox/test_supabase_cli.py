@@ -1,19 +1,27 @@
-"""The real Supabase CLI (npm `@supabase/cli-linux-x64`, 3.x), unchanged, against the sandbox.
+"""The real Supabase CLI (npm `@supabase/cli-linux-x64`, 3.x), unchanged, against
+`karto-smtp sandbox` running as its own process, started from its CLI in a folder whose
+karto.yaml names the project (the `sandbox_process` fixture).
 
-How the CLI reaches the sandbox: its documented `--profile` flag takes either a built-in
-profile name (`supabase-local` is http://localhost:8080) or the path of a profile file;
-the file here is YAML with the keys the CLI requires (`name`, `api_url`, `dashboard_url`,
-`project_host`), `api_url` being the emulator on its ephemeral loopback port. The token is
-`SUPABASE_ACCESS_TOKEN`, the target project `--remote=<ref>` (3.x deprecates
+How the CLI reaches the sandbox: it ignores SUPABASE_API_URL, but its documented `--profile`
+flag takes either a built-in profile name or the path of a profile file; the file here is
+YAML with the keys the CLI requires (`name`, `api_url`, `dashboard_url`, `project_host`),
+`api_url` being the sandbox's SUPABASE_API_URL. The token is the sandbox's
+SUPABASE_ACCESS_TOKEN, the target project `--remote=<ref>` (3.x deprecates
 `--project-ref`), and `HOME` is a temporary folder so nothing lands in the real
 `~/.supabase`. Telemetry and the update notifier are switched off; the only connection the
-CLI opens is to the emulator.
+CLI opens is to the sandbox.
 
 `config push` reads `GET /v1/projects/{ref}`, `GET /v1/projects/{ref}/billing/addons` and
 `GET /v2/projects/{ref}/config`, then writes only what differs (here the Auth SMTP group
 through `PATCH /v1/projects/{ref}/config/auth`). `config diff` reads the same v2 document.
 Both are run with `--output-format json`, whose summaries are the CLI's documented
 machine-readable contract; its stderr diagnostics stay text.
+
+`config diff` compares every property of the services it reads, and takes the CLI's
+local-development defaults for properties config.toml leaves out. A hosted project differs
+from those defaults (site_url, pooler sizes, ...), so config.toml here also declares the
+nine properties where a new hosted project's values differ: after a push, the diff is
+clean and `--exit-code` exits 0.
 """
 
 from __future__ import annotations
@@ -21,10 +29,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import platform
 import subprocess
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,18 +38,15 @@ from typing import Any
 import httpx
 import pytest
 
-from karto_smtp.sandbox.auth_config_defaults import AUTH_CONFIG_DEFAULTS
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.supabase_api import SupabaseAccount, SupabaseApp
-from karto_smtp.sandbox.supabase_project_config import register_project_config_routes
 from tests.npm_clients import NpmUnavailable, npm_install
+from tests.sandbox.conftest import PROCESS_PROJECTS, SandboxProcess, clean_env
 
 pytestmark = pytest.mark.npm
 
 PACKAGE = "@supabase/cli-linux-x64@3"
-TOKEN = "sbp_" + "0123456789abcdef" * 2 + "01234567"
 OTHER_TOKEN = "sbp_" + "fedcba9876543210" * 2 + "76543210"
 REF = "kartoclitestprojectq"
+assert REF in PROCESS_PROJECTS
 SMTP_PASS = "Vq7#mL2!xR9$wK4p-relay"
 
 SMTP_CONFIG = """\
@@ -57,6 +60,29 @@ user = "karto"
 pass = "env(SMTP_PASS)"
 admin_email = "karto.help@ro.ru"
 sender_name = "KARTO"
+"""
+
+# What a new hosted project has where the CLI's local defaults differ: declared, so that a
+# diff after the push compares equal values only.
+HOSTED_VALUES = """
+[auth]
+site_url = "http://localhost:3000"
+additional_redirect_urls = []
+
+[auth.email]
+enable_confirmations = true
+max_frequency = "1m0s"
+
+[auth.sms]
+enable_confirmations = true
+
+[auth.mfa.totp]
+enroll_enabled = true
+verify_enabled = true
+
+[db.pooler]
+default_pool_size = 15
+max_client_conn = 200
 """
 
 # Every other resource `config push` writes, declared with values that differ from a new
@@ -93,10 +119,6 @@ SMTP_PATHS = {
     for name in ("enabled", "host", "port", "user", "admin_email", "sender_name", "pass")
 }
 
-# The CLI's bundled contract requires this key in every Auth config response (it decodes
-# PATCH /config/auth strictly); our saved spec, and so `supabase_api`, predate it.
-CLI_REQUIRED_AUTH_KEY = "security_update_password_require_current_password"
-
 
 @dataclass
 class Run:
@@ -130,23 +152,20 @@ def cli() -> Cli:
     return Cli(binary=binary, version=done.stdout.strip())
 
 
-class Sandbox:
-    """One emulator with the project-config routes, a project, a profile and a workdir."""
+class Workspace:
+    """A profile pointing at the sandbox process, and a project folder with config.toml."""
 
-    def __init__(self, cli: Cli, root: Path, config_toml: str) -> None:
+    def __init__(self, cli: Cli, root: Path, config_toml: str, sandbox: SandboxProcess) -> None:
         self.cli = cli
         self.root = root
-        self.account = SupabaseAccount(tokens=[TOKEN])
-        self.account.add_project(REF, "karto")
-        add_cli_required_auth_keys(self.account, REF)
-        self.app = SupabaseApp(self.account)
-        register_project_config_routes(self.app, self.account)
-        self.server = HttpServer(self.app).start()
+        self.sandbox = sandbox
+        self.api_url = sandbox.env["SUPABASE_API_URL"]
+        self.token = sandbox.env["SUPABASE_ACCESS_TOKEN"]
         self.profile = root / "karto-sandbox.yaml"
         self.profile.write_text(
             "name: karto-sandbox\n"
-            f"api_url: {self.server.url}\n"
-            f"dashboard_url: {self.server.url}/dashboard\n"
+            f"api_url: {self.api_url}\n"
+            f"dashboard_url: {self.api_url}/dashboard\n"
             "project_host: localhost\n"
         )
         self.workdir = root / "project"
@@ -154,13 +173,11 @@ class Sandbox:
         (self.workdir / "supabase" / "config.toml").write_text(config_toml)
         (root / "home").mkdir()
 
-    def run(self, *args: str, token: str = TOKEN) -> Run:
-        proxy_vars = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-        env = {k: v for k, v in os.environ.items() if k.lower() not in proxy_vars}
-        env = {k: v for k, v in env.items() if not k.startswith("SUPABASE_")}
+    def run(self, *args: str, token: str | None = None) -> Run:
+        env = {k: v for k, v in clean_env().items() if not k.startswith("SUPABASE_")}
         env.update(
             HOME=str(self.root / "home"),
-            SUPABASE_ACCESS_TOKEN=token,
+            SUPABASE_ACCESS_TOKEN=token or self.token,
             SMTP_PASS=SMTP_PASS,
             SUPABASE_TELEMETRY_DISABLED="1",
             DO_NOT_TRACK="1",
@@ -184,33 +201,17 @@ class Sandbox:
         return Run(done.returncode, done.stdout, done.stderr)
 
     def requests(self) -> list[dict[str, Any]]:
-        return httpx.get(f"{self.server.url}/_sandbox/requests", timeout=5).json()
+        return self.sandbox.requests(self.api_url)
 
-    def auth_config(self) -> dict[str, Any]:
+    def get(self, path: str) -> dict[str, Any]:
         response = httpx.get(
-            f"{self.server.url}/v1/projects/{REF}/config/auth",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=5,
+            self.api_url + path, headers={"Authorization": f"Bearer {self.token}"}, timeout=5
         )
         response.raise_for_status()
         return response.json()
 
-    def stop(self) -> None:
-        self.server.stop()
-
-
-def add_cli_required_auth_keys(account: SupabaseAccount, ref: str) -> None:
-    """Test-only workaround until `supabase_api` knows the key (see the module notes)."""
-    if CLI_REQUIRED_AUTH_KEY in AUTH_CONFIG_DEFAULTS:
-        return
-    warnings.warn(
-        f"supabase_api's Auth config has no {CLI_REQUIRED_AUTH_KEY!r}, which the Supabase "
-        "CLI 3.x requires in PATCH /config/auth responses; the test adds it to the project",
-        stacklevel=2,
-    )
-    state = account.to_state()
-    state["projects"][ref]["auth_config"][CLI_REQUIRED_AUTH_KEY] = False
-    account.load_state(state)
+    def auth_config(self) -> dict[str, Any]:
+        return self.get(f"/v1/projects/{REF}/config/auth")
 
 
 def calls(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -234,23 +235,28 @@ def service(summary: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def smtp(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    sandbox = Sandbox(cli, tmp_path_factory.mktemp("supabase-cli-smtp"), SMTP_CONFIG)
-    try:
-        steps: dict[str, Any] = {}
-        for name, args in (
-            ("diff_before", ("config", "diff")),
-            ("push", ("config", "push", "--yes")),
-            ("push_again", ("config", "push", "--yes")),
-            ("diff_after", ("config", "diff", "--exit-code")),
-        ):
-            before = len(sandbox.requests())
-            steps[name] = sandbox.run(*args)
-            steps[f"{name}_requests"] = sandbox.requests()[before:]
-        steps["auth_config"] = sandbox.auth_config()
-        yield steps
-    finally:
-        sandbox.stop()
+def smtp(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory, sandbox_process: SandboxProcess
+) -> dict[str, Any]:
+    sandbox_process.reset()
+    workspace = Workspace(
+        cli,
+        tmp_path_factory.mktemp("supabase-cli-smtp"),
+        SMTP_CONFIG + HOSTED_VALUES,
+        sandbox_process,
+    )
+    steps: dict[str, Any] = {}
+    for name, args in (
+        ("diff_before", ("config", "diff")),
+        ("push", ("config", "push", "--yes")),
+        ("push_again", ("config", "push", "--yes")),
+        ("diff_after", ("config", "diff", "--exit-code")),
+    ):
+        before = len(workspace.requests())
+        steps[name] = workspace.run(*args)
+        steps[f"{name}_requests"] = workspace.requests()[before:]
+    steps["auth_config"] = workspace.auth_config()
+    return steps
 
 
 def test_cli_is_version_3(cli):
@@ -327,43 +333,66 @@ def test_second_push_finds_the_remote_up_to_date(smtp):
     assert writes(smtp["push_again_requests"]) == []
 
 
-def test_diff_after_push_has_no_smtp_difference(smtp):
+def test_diff_after_push_is_clean(smtp):
     run = smtp["diff_after"]
+    assert run.returncode == 0, run.stdout + run.stderr
     summary = json.loads(run.stdout)
-    assert not paths(summary["changes"]) & SMTP_PATHS
-    assert summary["counts"]["update"] == summary["counts"]["local_only"] == 0
-    # What is left: a hosted project's values for properties config.toml leaves out
-    # (site_url, pooler sizes, ...), which `--exit-code` counts as differences (exit 2).
-    assert all(c["class"] == "remote_only" and not c["declared"] for c in summary["changes"])
-    assert run.returncode == (2 if summary["changes"] else 0), run.stderr
+    assert summary["changes"] == []
+    assert summary["counts"] == {"update": 0, "remote_only": 0, "local_only": 0, "total": 0}
     assert writes(smtp["diff_after_requests"]) == []
+
+
+def test_without_the_hosted_values_the_diff_names_only_undeclared_properties(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory, sandbox_process: SandboxProcess, smtp
+):
+    """What the CLI compares: every property, undeclared ones against its local defaults."""
+    workspace = Workspace(
+        cli, tmp_path_factory.mktemp("supabase-cli-bare"), SMTP_CONFIG, sandbox_process
+    )
+    run = workspace.run("config", "diff", "--exit-code")
+    assert run.returncode == 2
+    summary = run.json()
+    assert {tuple(c["path"]) for c in summary["changes"]} == {
+        ("auth", "additional_redirect_urls"),
+        ("auth", "email", "enable_confirmations"),
+        ("auth", "email", "max_frequency"),
+        ("auth", "mfa", "totp", "enroll_enabled"),
+        ("auth", "mfa", "totp", "verify_enabled"),
+        ("auth", "site_url"),
+        ("auth", "sms", "enable_confirmations"),
+        ("db", "pooler", "default_pool_size"),
+        ("db", "pooler", "max_client_conn"),
+    }
+    assert all(c["class"] == "remote_only" and not c["declared"] for c in summary["changes"])
 
 
 # -- the other services `config push` writes -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def services(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    sandbox = Sandbox(
-        cli, tmp_path_factory.mktemp("supabase-cli-all"), SMTP_CONFIG + OTHER_SERVICES_CONFIG
+def services(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory, sandbox_process: SandboxProcess
+) -> dict[str, Any]:
+    sandbox_process.reset()
+    workspace = Workspace(
+        cli,
+        tmp_path_factory.mktemp("supabase-cli-all"),
+        SMTP_CONFIG + OTHER_SERVICES_CONFIG,
+        sandbox_process,
     )
-    try:
-        first = sandbox.run("config", "push", "--yes")
-        first_requests = sandbox.requests()
-        again = sandbox.run("config", "push", "--yes")
-        again_requests = sandbox.requests()[len(first_requests) :]
-        unauthorized = sandbox.run("config", "push", "--yes", token=OTHER_TOKEN)
-        store = sandbox.app.project_configs
-        yield {
-            "first": first,
-            "first_requests": first_requests,
-            "again": again,
-            "again_requests": again_requests,
-            "unauthorized": unauthorized,
-            "v2": store.project_config(REF)["data"]["attributes"],
-        }
-    finally:
-        sandbox.stop()
+    first = workspace.run("config", "push", "--yes")
+    first_requests = workspace.requests()
+    again = workspace.run("config", "push", "--yes")
+    again_requests = workspace.requests()[len(first_requests) :]
+    unauthorized = workspace.run("config", "push", "--yes", token=OTHER_TOKEN)
+    return {
+        "first": first,
+        "first_requests": first_requests,
+        "again": again,
+        "again_requests": again_requests,
+        "unauthorized": unauthorized,
+        "v2": workspace.get(f"/v2/projects/{REF}/config")["data"]["attributes"],
+    }
 
 
 def test_push_writes_every_declared_service(services):

@@ -1,6 +1,7 @@
-"""The real `supabase-management-js` client (v2, npm) against the Management API emulator.
+"""The real `supabase-management-js` client (v2, npm) against `karto-smtp sandbox`.
 
-One node process per module runs every call and prints one JSON document; the tests read it.
+The sandbox runs as its own process, started from its CLI (the `sandbox_process` fixture);
+one node process per module runs every call and prints one JSON document; the tests read it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.supabase_api import SupabaseAccount, SupabaseApp, secret_digest
+from karto_sandbox.supabase.models import secret_digest
 from tests.npm_clients import NpmUnavailable, npm_install
+from tests.sandbox.conftest import PROCESS_PROJECTS, SandboxProcess
 
 pytestmark = pytest.mark.npm
 
-TOKEN = "sbp_management_js_fidelity"
 REF = "abcdefghijklmnopqrst"
 PASSWORD = "relay-Pass-9"
 
@@ -95,34 +95,34 @@ async function failure(call) {
 @dataclass
 class Run:
     output: dict[str, Any]
-    account: SupabaseAccount
-    server: HttpServer
+    url: str
+    token: str
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+def run(tmp_path_factory: pytest.TempPathFactory, sandbox_process: SandboxProcess) -> Iterator[Run]:
     try:
         folder = npm_install("supabase-management-js@2")
     except NpmUnavailable as exc:
         pytest.skip(str(exc))
     script = tmp_path_factory.mktemp("management-js") / "run.js"
     script.write_text(SCRIPT, encoding="utf-8")
-    account = SupabaseAccount(tokens=[TOKEN])
-    account.add_project(REF, "karto-production")
-    with HttpServer(SupabaseApp(account)) as server:
-        result = subprocess.run(
-            ["node", str(script), server.url, TOKEN, REF, PASSWORD],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "NODE_PATH": str(Path(folder) / "node_modules")},
-        )
-        assert result.returncode == 0, result.stderr
-        yield Run(json.loads(result.stdout), account, server)
+    sandbox_process.reset()
+    url = sandbox_process.env["SUPABASE_API_URL"]
+    token = sandbox_process.env["SUPABASE_ACCESS_TOKEN"]
+    result = subprocess.run(
+        ["node", str(script), url, token, REF, PASSWORD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NODE_PATH": str(Path(folder) / "node_modules")},
+    )
+    assert result.returncode == 0, result.stderr
+    yield Run(json.loads(result.stdout), url, token)
 
 
 def test_reads_projects_and_the_default_auth_config(run: Run) -> None:
-    assert run.output["projects"] == {"status": 200, "refs": [REF]}
+    assert run.output["projects"] == {"status": 200, "refs": list(PROCESS_PROJECTS)}
     assert run.output["before"] == {
         "status": 200,
         "keys": 238,  # the spec's 237 plus one newer key
@@ -152,14 +152,13 @@ def test_updates_smtp_and_sees_the_password_digest(run: Run) -> None:
     }
 
 
-def test_the_emulator_holds_the_change(run: Run) -> None:
+def test_the_sandbox_holds_the_change(run: Run) -> None:
     config = httpx.get(
-        f"{run.server.url}/v1/projects/{REF}/config/auth",
-        headers={"Authorization": f"Bearer {TOKEN}"},
+        f"{run.url}/v1/projects/{REF}/config/auth",
+        headers={"Authorization": f"Bearer {run.token}"},
     ).json()
     assert (config["smtp_sender_name"], config["smtp_port"]) == ("Karto Help", "587")
     assert config["smtp_pass"] == secret_digest(REF, PASSWORD)
-    assert run.account.auth_config(REF)["smtp_pass"] == PASSWORD
 
 
 def test_keys_and_addons(run: Run) -> None:

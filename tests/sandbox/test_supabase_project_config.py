@@ -1,4 +1,4 @@
-"""The project-config routes added to the Supabase emulator, over real HTTP on loopback.
+"""The project-config routes of the stack's Supabase emulator, over real HTTP on loopback.
 
 The real Supabase CLI drives them end to end in test_supabase_cli.py; these pin the
 shapes and the error answers without needing npm.
@@ -9,24 +9,26 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from karto_smtp.sandbox.http_server import HttpServer
-from karto_smtp.sandbox.supabase_api import SupabaseAccount, SupabaseApp
-from karto_smtp.sandbox.supabase_project_config import register_project_config_routes
+from karto_sandbox.stack import Stack
 
 TOKEN = "sbp_" + "a1b2c3d4e5" * 4
 REF = "projectconfigtestsaa"
 
 
 @pytest.fixture
-def api():
-    account = SupabaseAccount(tokens=[TOKEN], rate_limit_enabled=False)
-    account.add_project(REF, "config")
-    app = SupabaseApp(account)
-    register_project_config_routes(app, account)
-    with HttpServer(app) as server:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        with httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
-            yield client
+def api(stack: Stack):
+    seed(stack.supabase_url)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=stack.supabase_url, headers=headers, timeout=5) as client:
+        yield client
+
+
+def seed(url: str) -> None:
+    """A token and a project, through the admin routes."""
+    with httpx.Client(base_url=url, timeout=5) as admin:
+        admin.post("/_sandbox/tokens", json={"token": TOKEN}).raise_for_status()
+        admin.post("/_sandbox/projects", json={"ref": REF, "name": "config"}).raise_for_status()
+        admin.post("/_sandbox/options", json={"rate_limit_enabled": False}).raise_for_status()
 
 
 def test_v2_config_envelope_and_sections(api):
@@ -110,6 +112,13 @@ def test_storage_patch_is_200_without_body_and_shows_in_get(api):
     answer = api.patch(f"/v1/projects/{REF}/config/storage", json={"fileSizeLimit": 1024})
     assert (answer.status_code, answer.content) == (200, b"")
     assert api.get(f"/v1/projects/{REF}/config/storage").json()["fileSizeLimit"] == 1024
+
+
+def test_reset_brings_back_a_new_projects_settings(api, stack):
+    api.patch(f"/v1/projects/{REF}/postgrest", json={"max_rows": 250}).raise_for_status()
+    httpx.post(f"{stack.smtp2go_url}/_sandbox/reset").raise_for_status()
+    seed(stack.supabase_url)
+    assert api.get(f"/v1/projects/{REF}/postgrest").json()["max_rows"] == 1000
 
 
 def test_unknown_project_and_missing_token(api):

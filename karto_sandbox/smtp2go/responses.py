@@ -13,14 +13,20 @@ Confirmed by public SMTP2GO sources (docs, OpenAPI 3.0.4, live captures in publi
   - single_sender add re-sends when unverified; the remove-missing error text;
   - domain entries with `*_expected`, `*_value` empty until found, "Target: ..." statuses,
     selectors s<N>/em<N>, a disabled `link` tracker by default, the duplicate-domain text,
-    `setup_link` "unavailable" unless exactly one domain is returned.
+    `setup_link` "unavailable" unless exactly one domain is returned; view's entries carry
+    `from_master` (3.0.4 spec, domain/view);
+  - a blank `email_password` on add, POST edit and PATCH edit means "auto generated" (the
+    field's description in the 3.0.4 spec, all three operations);
+  - every request field has a JSON type in the spec and none is nullable, so `null` is a
+    type error like any other (`email_password: null`, `audit_email: null`, ...).
 
 Sandbox choices (no public source; clients must not depend on them):
   - 401/404/405 bodies use error_code API_EXCEPTION; the 405/404 split for unknown routes;
   - error texts for duplicate/unknown SMTP users, unknown domains, field validation;
-  - the password entropy estimator (see `password_entropy_bits`); a blank password on
-    edit keeps the current one; `email_password` defaults to "mask" in responses, but a
-    generated password is always shown once, in the add response;
+  - the password entropy estimator (see `password_entropy_bits`); an edit that does not
+    send `email_password` keeps the current one; `email_password` defaults to "mask" in
+    responses, but a generated password is always shown once, in the response of the
+    add or edit that generated it; a blank `audit_email` clears it;
   - single_sender add answers `data.senders: [{email_address, verified}]` and remove
     answers `data: "OK"` (the published examples are placeholders);
   - `ippool` is left out of user items when unset (the spec types it as a bare integer);
@@ -28,15 +34,7 @@ Sandbox choices (no public source; clients must not depend on them):
   - the rate limit (off by default) answers 429 REQ_LIMIT_EXCEEDED with X-RateLimit-*
     headers, the 2017 shape.
 
-Admin routes (no API key), besides the base app's /_sandbox/requests and /_sandbox/faults:
-  POST /_sandbox/senders/verify  {"email_address"}          mark a single sender verified
-  POST /_sandbox/domains/dns     {"domain", "verify"?}      publish the domain's CNAMEs;
-                                 "verify": true also runs the periodic verification
-  GET  /_sandbox/state           the account state (clear-text secrets; loopback only)
-  POST /_sandbox/state           replace the account state
-  POST /_sandbox/options         {password_echo, auto_verify_senders, unknown_key_status,
-                                  reject_unknown_fields, rate_limit} (any subset)
-  POST /_sandbox/api_keys        {"api_key", "endpoints"?}  add or replace an API key
+Admin routes (no API key) besides the base app's: see `GET /_sandbox/` or docs/sandbox.md.
 """
 
 from __future__ import annotations
@@ -45,8 +43,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from karto_smtp.sandbox.http_server import HttpApp, Request, RequestLog, Response
-from karto_smtp.sandbox.smtp2go_account import (
+from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.smtp2go.models import (
     API_EXCEPTION,
     ENDPOINT_PERMISSION_DENIED,
     NO_API_KEY_ERROR,
@@ -172,12 +170,53 @@ class Smtp2goApp(HttpApp):
             wrapped = self._api_handler(field_types, handler)
             self.route(method, "/v3" + path, wrapped)
             self.route(method, path, wrapped)
-        self.route("POST", "/_sandbox/senders/verify", self._admin_verify_sender)
-        self.route("POST", "/_sandbox/domains/dns", self._admin_domain_dns)
-        self.route("GET", "/_sandbox/state", self._admin_get_state)
-        self.route("POST", "/_sandbox/state", self._admin_load_state)
-        self.route("POST", "/_sandbox/options", self._admin_options)
-        self.route("POST", "/_sandbox/api_keys", self._admin_api_keys)
+        self.admin_route(
+            "POST",
+            "/_sandbox/senders/verify",
+            self._admin_verify_sender,
+            "mark a single sender email verified, as if its link had been clicked",
+            '{"email_address": string}',
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/domains/dns",
+            self._admin_domain_dns,
+            "publish a sender domain's CNAME records; verify: true also runs SMTP2GO's "
+            "periodic check",
+            '{"domain": string, "verify"?: boolean}',
+        )
+        self.admin_route(
+            "GET",
+            "/_sandbox/state",
+            self._admin_get_state,
+            "the SMTP2GO account: API keys, users (clear-text passwords), senders, domains",
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/state",
+            self._admin_load_state,
+            "replace the SMTP2GO account with a state as GET returns it",
+        )
+        self.admin_route(
+            "GET", "/_sandbox/options", self._admin_get_options, "the SMTP2GO switches"
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/options",
+            self._admin_options,
+            "change SMTP2GO switches (any subset)",
+            '{"password_echo"?: "mask"|"echo"|"omit", "auto_verify_senders"?: boolean, '
+            '"unknown_key_status"?: 401|500, "reject_unknown_fields"?: boolean, '
+            '"rate_limit"?: null|{"requests", "per_seconds"}, '
+            '"relay_sender_check"?: "data"|"mail_from"}',
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/api_keys",
+            self._admin_api_keys,
+            "add or replace an API key",
+            '{"api_key": string, "endpoints"?: [string]}',
+        )
 
     # -- cross-cutting --------------------------------------------------------------
     @staticmethod
@@ -270,7 +309,7 @@ class Smtp2goApp(HttpApp):
         return handle
 
     def _payload(self, request: Request, field_types: dict[str, type]) -> dict[str, Any]:
-        """The body's fields (api_key and nulls dropped), type-checked against the endpoint."""
+        """The body's fields (api_key dropped), type-checked against the endpoint."""
         body = dict(request.json() or {})
         body.pop("api_key", None)
         payload: dict[str, Any] = {}
@@ -282,13 +321,12 @@ class Smtp2goApp(HttpApp):
                         name, f"The field '{name}' is not a recognised field for this endpoint"
                     )
                 continue
-            if value is None:
-                continue
             if not _has_type(value, expected):
+                found = "null" if value is None else value
                 raise invalid_field(
                     name,
                     f"The field '{name}' was expecting a {_TYPE_NAMES[expected]} "
-                    f"but found '{value}', Please correct your JSON payload and try again.",
+                    f"but found '{found}', Please correct your JSON payload and try again.",
                 )
             payload[name] = value
         if "subaccount_id" in payload:
@@ -338,12 +376,13 @@ class Smtp2goApp(HttpApp):
 
     @staticmethod
     def _user_settings(payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The settings (response names) and the password: None when not sent."""
         settings = {
             ("ippool" if name == "ip_pool" else name): value
             for name, value in payload.items()
             if name in _USER_SETTING_TYPES and name != "email_password"
         }
-        return settings, payload.get("email_password") or None
+        return settings, payload.get("email_password")
 
     def _users_view(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         users = self.account.view_users(payload.get("username"))
@@ -356,20 +395,20 @@ class Smtp2goApp(HttpApp):
     def _users_add(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user, generated = self.account.add_user(username, settings, password)
+        user, generated = self.account.add_user(username, settings, password or None)
         return {"results": [self._user_item(user, reveal_password=generated)]}
 
     def _users_edit(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user = self.account.replace_user(username, settings, password)
-        return {"results": [self._user_item(user)]}
+        user, generated = self.account.replace_user(username, settings, password)
+        return {"results": [self._user_item(user, reveal_password=generated)]}
 
     def _users_patch(self, request: Request, payload: dict[str, Any]) -> list[dict[str, Any]]:
         username = self._required(payload, "username")
         settings, password = self._user_settings(payload)
-        user = self.account.patch_user(username, settings, password)
-        return [self._user_item(user)]
+        user, generated = self.account.patch_user(username, settings, password)
+        return [self._user_item(user, reveal_password=generated)]
 
     def _users_remove(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         username = self._required(payload, "username")
@@ -474,6 +513,9 @@ class Smtp2goApp(HttpApp):
             return _admin_error(400, f"invalid state: {exc}")
         return Response(200, self.account.to_state())
 
+    def _admin_get_options(self, request: Request) -> Response:
+        return Response(200, self.account.options.as_json())
+
     def _admin_options(self, request: Request) -> Response:
         try:
             options = self.account.configure(**self._admin_body(request))
@@ -484,7 +526,10 @@ class Smtp2goApp(HttpApp):
     def _admin_api_keys(self, request: Request) -> Response:
         try:
             body = self._admin_body(request)
-            self.account.add_api_key(body.get("api_key"), body.get("endpoints"))
+            key = body.get("api_key")
+            if not isinstance(key, str):
+                raise ValueError("api_key must be text")
+            self.account.add_api_key(key, body.get("endpoints"))
         except (ValueError, TypeError) as exc:
             return _admin_error(400, str(exc))
         return Response(

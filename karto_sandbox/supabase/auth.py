@@ -31,11 +31,12 @@ It follows supabase/auth (GoTrue) where its source was read:
 - the Auth log gets GoTrue's `mail.send` fields (mail_type, mail_from, mail_to, smtp_host,
   smtp_port, error) and one entry per /otp request; never the SMTP password.
 
-SMTP is spoken like GoTrue's gomail dialer: implicit TLS on `implicit_tls_ports`, otherwise
-plain with STARTTLS whenever the server offers it; AUTH picks CRAM-MD5, else LOGIN when
-PLAIN is not offered, else PLAIN, and PLAIN is refused on an unencrypted connection to
-anything but localhost. gomail itself uses implicit TLS on 465 only; the default set here
-also covers SMTP2GO's other implicit-TLS ports (8465, 443), as the team decided.
+SMTP is spoken like GoTrue's gomail dialer (gopkg.in/gomail.v2 `smtp.go`, `Dialer.Dial`):
+implicit TLS on `implicit_tls_ports`, otherwise plain with STARTTLS whenever the server
+offers it; AUTH picks CRAM-MD5, else LOGIN when PLAIN is not offered, else PLAIN, and PLAIN
+is refused on an unencrypted connection to anything but localhost (Go's net/smtp
+`PlainAuth`). gomail itself uses implicit TLS on 465 only; the default set here also covers
+SMTP2GO's other implicit-TLS ports (8465, 443), a choice of this sandbox.
 """
 
 from __future__ import annotations
@@ -54,9 +55,8 @@ from fnmatch import fnmatch
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
-from karto_smtp.mailer_auth import authenticate, supabase_auth_mechanism
-from karto_smtp.sandbox.http_server import HttpApp, Request, RequestLog, Response
-from karto_smtp.sandbox.supabase_api import (
+from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.supabase.models import (
     SupabaseAccount,
     new_user,
     sign_jwt,
@@ -80,12 +80,21 @@ _TEMPLATE_FIELD = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 class RelayResolver(Protocol):
     """Where an SMTP host really is (the sandbox maps the public relay names to loopback)."""
 
-    def resolve(self, host: str, port: int) -> tuple[str, int]: ...
+    def resolve(self, host: str, port: int, implicit_tls: bool) -> tuple[str, int]: ...
 
 
 class _DirectResolver:
-    def resolve(self, host: str, port: int) -> tuple[str, int]:
+    def resolve(self, host: str, port: int, implicit_tls: bool) -> tuple[str, int]:
         return host, port
+
+
+def gomail_auth_mechanism(offered: list[str]) -> str:
+    """The AUTH mechanism gomail picks among those the server offers."""
+    if "CRAM-MD5" in offered:
+        return "CRAM-MD5"
+    if "LOGIN" in offered and "PLAIN" not in offered:
+        return "LOGIN"
+    return "PLAIN"
 
 
 class _RoutedSMTP(smtplib.SMTP):
@@ -115,8 +124,8 @@ class _SendFailed(Exception):
 
 def _smtp_error_text(exc: BaseException, host: str, port: int) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, reply = next(iter(exc.recipients.values()))
-        return f"{code} {reply.decode(errors='replace')}"
+        code, refused = next(iter(exc.recipients.values()))
+        return f"{code} {refused.decode(errors='replace')}"
     if isinstance(exc, smtplib.SMTPResponseException):
         reply = exc.smtp_error
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
@@ -151,7 +160,7 @@ class SupabaseAuthApp(HttpApp):
     def __init__(
         self,
         account: SupabaseAccount,
-        relay_map: RelayResolver | None = None,
+        relays: RelayResolver | None = None,
         ssl_context: ssl.SSLContext | None = None,
         request_log: RequestLog | None = None,
         *,
@@ -160,7 +169,7 @@ class SupabaseAuthApp(HttpApp):
     ) -> None:
         super().__init__(request_log)
         self.account = account
-        self.relay_map: RelayResolver = relay_map or _DirectResolver()
+        self.relays: RelayResolver = relays or _DirectResolver()
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.implicit_tls_ports = implicit_tls_ports
         self.smtp_timeout = smtp_timeout
@@ -469,13 +478,13 @@ class SupabaseAuthApp(HttpApp):
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
         message.set_content(body, subtype="html")
 
-        target = self.relay_map.resolve(host, port)
+        implicit = port in self.implicit_tls_ports
+        target = self.relays.resolve(host, port, implicit)
         local_name = urlsplit(f"http://{request.header('host') or 'localhost'}").hostname
         options: dict[str, Any] = {
             "local_hostname": local_name or "localhost",
             "timeout": self.smtp_timeout,
         }
-        implicit = port in self.implicit_tls_ports
         client: smtplib.SMTP | None = None
         try:
             # Constructing with the configured host connects to `target` and keeps that host
@@ -510,10 +519,19 @@ class SupabaseAuthApp(HttpApp):
         client: smtplib.SMTP, host: str, encrypted: bool, user: str, password: str
     ) -> None:
         offered = client.esmtp_features.get("auth", "").upper().split()
-        mechanism = supabase_auth_mechanism(offered)
+        mechanism = gomail_auth_mechanism(offered)
         if mechanism == "PLAIN" and not encrypted and host not in _LOCAL_HOSTS:
             raise _SendFailed("unencrypted connection")
-        authenticate(client, mechanism, user, password)
+        handlers = {
+            "CRAM-MD5": client.auth_cram_md5,
+            "LOGIN": client.auth_login,
+            "PLAIN": client.auth_plain,
+        }
+        client.user, client.password = user, password
+        try:
+            client.auth(mechanism, handlers[mechanism])  # type: ignore[arg-type]
+        finally:
+            client.password = ""
 
     # -- the link in the mail ---------------------------------------------------------------
     def _verify(self, request: Request) -> Response:

@@ -1,14 +1,15 @@
-"""`Sandbox`: every emulator running at once, plus the environment that points clients at it.
+"""`Stack`: every emulator running at once, and the environment that points clients at it.
 
-    with Sandbox() as sandbox:
-        os.environ.update(sandbox.env)     # SMTP2GO_API_URL, SUPABASE_API_URL, ...
-        ...                                # karto-smtp plan/apply/check against it
-        sandbox.mailbox.wait_for(lambda m: m.subject == "Magic link")
+This is the object `karto-smtp sandbox` runs, and the one tests run in-process:
+
+    with Stack(config=Path("karto.yaml")) as stack:
+        os.environ.update(stack.env)     # SMTP2GO_API_URL, SUPABASE_API_URL, ...
+        ...                              # clients against it
+        stack.reset()                    # back to the state at start
 
 Seeded state: one SMTP2GO API key allowed every endpoint and no SMTP users, senders or
-domains; one Supabase access token; each project named in the karto.yaml it seeds from
-(`supabase.projects[*].ref` / `name`), or `DEFAULT_PROJECT_REF`, in a new project's default
-Auth configuration.
+domains; one Supabase access token; each project the config file names, in a new
+project's default state. No file, no projects: nothing is invented.
 
 Rate limits: `rate_limit` switches the Supabase Management API's documented limit. SMTP2GO's
 account stays unlimited, since SMTP2GO publishes no general API limit.
@@ -16,43 +17,35 @@ account stays unlimited, since SMTP2GO publishes no general API limit.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import secrets
-import socket
 import string
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
+from karto_sandbox.clock import Clock
+from karto_sandbox.http import HttpApp, HttpServer, Request, RequestLog, Response
+from karto_sandbox.relay.blocked import BlockedPort, BlockMode, normalise_blocked
+from karto_sandbox.relay.mailbox import DeliveredMessage, Mailbox
+from karto_sandbox.relay.routing import CA_FILE_ENV, RELAY_ENV, RelayRoutes, RelayRule
+from karto_sandbox.relay.server import SmtpRelay
+from karto_sandbox.relay.tls import SandboxTls
+from karto_sandbox.seed import projects_in
+from karto_sandbox.smtp2go.models import Smtp2goAccount
+from karto_sandbox.smtp2go.responses import Smtp2goApp
+from karto_sandbox.supabase.auth import SupabaseAuthApp
+from karto_sandbox.supabase.management import SupabaseApp
+from karto_sandbox.supabase.models import SupabaseAccount
 
-from karto_smtp.relay_map import CA_FILE_ENV, RELAY_MAP_ENV, RelayMap, client_ssl_context
-from karto_smtp.sandbox.http_server import HttpApp, HttpServer, Request, RequestLog, Response
-from karto_smtp.sandbox.mailbox import DeliveredMessage, Mailbox
-from karto_smtp.sandbox.relay import SmtpRelay
-from karto_smtp.sandbox.smtp2go_api import Smtp2goAccount, Smtp2goApp
-from karto_smtp.sandbox.supabase_api import SupabaseAccount, SupabaseApp
-from karto_smtp.sandbox.supabase_auth import SupabaseAuthApp
-from karto_smtp.sandbox.tls import RELAY_HOSTS, SandboxTls
-
-DEFAULT_CONFIG = Path("examples/karto.yaml")
-# A syntactically valid ref (exactly 20 lowercase letters) that no real project has.
-DEFAULT_PROJECT_REF = "kartosandboxprojecta"
-DEFAULT_PROJECT_NAME = "karto-sandbox"
-PROJECT_REF_RE = re.compile(r"[a-z]{20}")
-
-STARTTLS_PORTS = (25, 2525, 8025, 587, 80)
-IMPLICIT_TLS_PORTS = (465, 8465, 443)
+# One pattern for every SMTP2GO relay name (mail, mail-us, mail-eu, mail-eu2, mail-au).
+RELAY_PATTERN = "mail*.smtp2go.com"
 PORT_NAMES = ("api", "supabase", "auth", "starttls", "tls")
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_STATE_VERSIONS = (1, 2)  # 1: before the Supabase project settings were kept
 MAX_MAIL_WAIT = 60.0
-
-BlockMode = Literal["refused", "timeout"]
 
 
 def new_api_key() -> str:
@@ -64,102 +57,24 @@ def new_access_token() -> str:
     return "sbp_" + secrets.token_hex(20)
 
 
-def projects_from_config(path: Path) -> list[tuple[str, str]]:
-    """(ref, name) of each `supabase.projects[*]` with a valid literal ref in a karto.yaml."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})") from exc
-    supabase = data.get("supabase") if isinstance(data, dict) else None
-    projects = supabase.get("projects") if isinstance(supabase, dict) else None
-    if isinstance(projects, dict):  # also accept a mapping keyed by project name
-        projects = [{"name": k, **v} for k, v in projects.items() if isinstance(v, dict)]
-    found: list[tuple[str, str]] = []
-    for project in projects if isinstance(projects, list) else []:
-        if not isinstance(project, dict):
-            continue
-        ref = project.get("ref")
-        if isinstance(ref, str) and PROJECT_REF_RE.fullmatch(ref):
-            name = project.get("name")
-            found.append((ref, name if isinstance(name, str) and name else ref))
-    return found
-
-
-class BlockedPort:
-    """A loopback address where a relay port looks firewalled.
-
-    "refused": a bound socket that never listens, so connecting fails at once (RST).
-    "timeout": a listening socket with a full accept queue that is never drained; Linux
-    then drops new SYNs, so a client's connect hangs until its own timeout, like a port
-    behind a DROP rule.
-    """
-
-    def __init__(self, mode: BlockMode) -> None:
-        if mode not in ("refused", "timeout"):
-            raise ValueError(f"a blocked port's mode is 'refused' or 'timeout', not {mode!r}")
-        self.mode = mode
-        self._sockets: list[socket.socket] = []
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        if mode == "timeout":
-            self._fill_accept_queue()
-
-    def _fill_accept_queue(self) -> None:
-        self._listener.listen(0)
-        for _ in range(2):
-            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            filler.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                filler.connect(("127.0.0.1", self.port))
-            self._sockets.append(filler)
-        time.sleep(0.02)
-        try:
-            probe = socket.create_connection(("127.0.0.1", self.port), timeout=0.2)
-        except OSError:
-            return  # the SYN was dropped: connects now time out
-        probe.close()
-        self.close()
-        raise RuntimeError("this system accepts connections past a full backlog; use 'refused'")
-
-    def close(self) -> None:
-        for sock in [*self._sockets, self._listener]:
-            sock.close()
-        self._sockets = []
-
-
-def _normalise_blocked(
-    blocked: Mapping[int, BlockMode] | Iterable[int] | None,
-) -> dict[int, BlockMode]:
-    if blocked is None:
-        return {}
-    if not isinstance(blocked, Mapping):
-        # A bare port means a firewall that drops, the usual way providers block SMTP ports.
-        return {int(port): "timeout" for port in blocked}
-    for port, mode in blocked.items():
-        if mode not in ("refused", "timeout"):
-            raise ValueError(f"blocked port {port}: mode is 'refused' or 'timeout', not {mode!r}")
-    return {int(port): mode for port, mode in blocked.items()}
-
-
-class Sandbox:
+class Stack:
     """Starts the SMTP2GO API, Supabase Management API, Supabase Auth and SMTP relay emulators.
 
+    config       the karto.yaml whose Supabase projects exist at start (None: no projects).
     state_file   JSON loaded at start when it exists and written at stop: both accounts,
                  the seeded key and token, the ports and the certificate, so `env` stays
                  the same across restarts.
     ports        fixed ports by name ("api", "supabase", "auth", "starttls", "tls"); others
                  are the state file's (when still free) or ephemeral.
-    seed_from    the karto.yaml whose Supabase projects exist at start (None: the default).
     blocked_ports  relay ports (587, 465, ...) that look firewalled: {port: "refused" |
                  "timeout"}, or a set of ports meaning "timeout".
     """
 
     def __init__(
         self,
+        config: Path | None = None,
         state_file: Path | None = None,
         ports: Mapping[str, int] | None = None,
-        seed_from: Path | None = DEFAULT_CONFIG,
         auto_verify_senders: bool = False,
         rate_limit: bool = True,
         blocked_ports: Mapping[int, BlockMode] | Iterable[int] | None = None,
@@ -167,21 +82,24 @@ class Sandbox:
         unknown = set(ports or {}) - set(PORT_NAMES)
         if unknown:
             raise ValueError(f"unknown port names {sorted(unknown)}; use {', '.join(PORT_NAMES)}")
+        self.config = config
         self.state_file = state_file.resolve() if state_file is not None else None
         self.requested_ports = dict(ports or {})
-        self.seed_from = seed_from
         self.auto_verify_senders = auto_verify_senders
         self.rate_limit = rate_limit
-        self.blocked = _normalise_blocked(blocked_ports)
+        self.blocked = normalise_blocked(blocked_ports)
         self.notes: list[str] = []  # things a user should know, e.g. a saved port was taken
 
+        self.clock = Clock()
         self.request_log = RequestLog()
         self.mailbox = Mailbox()
-        self.smtp2go_account = Smtp2goAccount(auto_verify_senders=auto_verify_senders)
-        self.supabase_account = SupabaseAccount(rate_limit=rate_limit)
+        self.smtp2go_account = Smtp2goAccount(
+            auto_verify_senders=auto_verify_senders, clock=self.clock.monotonic
+        )
+        self.supabase_account = SupabaseAccount(rate_limit=rate_limit, clock=self.clock.time)
         self.api_key = ""
         self.access_token = ""
-        self.project_refs: list[str] = []
+        self.project_refs: list[str] = []  # the projects seeded at first start
         self._seed_state: dict[str, Any] = {}
         self._servers: dict[str, HttpServer] = {}
         self._blocked_sockets: list[BlockedPort] = []
@@ -189,17 +107,17 @@ class Sandbox:
         self._used = False
         self.tls: SandboxTls | None = None
         self.relay: SmtpRelay | None = None
-        self.relay_map = RelayMap()
+        self.relays = RelayRoutes()
         self.smtp2go_app = Smtp2goApp(self.smtp2go_account, request_log=self.request_log)
-        self._add_mail_routes(self.smtp2go_app)
+        self._add_stack_routes(self.smtp2go_app)
         self.supabase_app = SupabaseApp(self.supabase_account, request_log=self.request_log)
-        # Made at start: it needs the relay's ports (in `relay_map`) and the certificate.
+        # Made at start: it needs the relay's ports (in `relays`) and the certificate.
         self.auth_app: SupabaseAuthApp | None = None
 
     # -- lifecycle ------------------------------------------------------------------
-    def start(self) -> Sandbox:
+    def start(self) -> Stack:
         if self._used:
-            raise RuntimeError("a Sandbox starts once; make a new one (with the same state_file)")
+            raise RuntimeError("a Stack starts once; make a new one (with the same state_file)")
         self._used = True
         saved = self._read_state_file()
         try:
@@ -227,14 +145,18 @@ class Sandbox:
         self._start_http("supabase", self.supabase_app, saved_ports)
 
         self.relay = self._start_relay(saved_ports)
-        self.relay_map = self._build_relay_map(self.relay)
+        self.relays = self._relay_routes(self.relay)
         self.auth_app = SupabaseAuthApp(
             self.supabase_account,
-            self.relay_map,
-            client_ssl_context(str(self.tls.cert_file)),
+            self.relays,
+            self.tls.client_context(system_store=True),
             request_log=self.request_log,
         )
         self._start_http("auth", self.auth_app, saved_ports)
+        self.smtp2go_app.see_also = {
+            "supabase": f"{self.supabase_url}/_sandbox/",
+            "supabase-auth": f"{self.auth_url}/_sandbox/",
+        }
 
     def _port_for(self, name: str, saved_ports: Mapping[str, int]) -> tuple[int, bool]:
         """The port to try and whether it came from the state file (so may fall back)."""
@@ -279,19 +201,13 @@ class Sandbox:
             )
             return relay.start()
 
-    def _build_relay_map(self, relay: SmtpRelay) -> RelayMap:
-        targets: dict[int, tuple[str, int]] = {}
-        for port in STARTTLS_PORTS:
-            targets[port] = (relay.host, relay.starttls_port)
-        for port in IMPLICIT_TLS_PORTS:
-            targets[port] = (relay.host, relay.tls_port)
+    def _relay_routes(self, relay: SmtpRelay) -> RelayRoutes:
+        rules = [RelayRule(RELAY_PATTERN, None, relay.host, relay.starttls_port, relay.tls_port)]
         for port, mode in self.blocked.items():
             blocked = BlockedPort(mode)
             self._blocked_sockets.append(blocked)
-            targets[port] = ("127.0.0.1", blocked.port)
-        return RelayMap(
-            [((host, port), target) for host in RELAY_HOSTS for port, target in targets.items()]
-        )
+            rules.append(RelayRule(RELAY_PATTERN, port, "127.0.0.1", blocked.port, blocked.port))
+        return RelayRoutes(rules)
 
     def stop(self, save: bool = True) -> None:
         """Stop everything; with a state file, save the state first."""
@@ -316,7 +232,7 @@ class Sandbox:
             self.tls.cleanup()
         self._started = False
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -328,26 +244,26 @@ class Sandbox:
         self.access_token = new_access_token()
         self.smtp2go_account.add_api_key(self.api_key, ["*"])
         self.supabase_account.add_token(self.access_token)
-        projects: list[tuple[str, str]] = []
-        if self.seed_from is not None:
-            if self.seed_from.exists():
-                projects = projects_from_config(self.seed_from)
-            elif self.seed_from != DEFAULT_CONFIG:
-                raise FileNotFoundError(f"no such karto.yaml: {self.seed_from}")
-        for ref, name in projects or [(DEFAULT_PROJECT_REF, DEFAULT_PROJECT_NAME)]:
+        if self.config is None:
+            return
+        seed = projects_in(self.config)
+        self.notes.extend(f"{self.config}: {why}; no project made for it" for why in seed.skipped)
+        for ref, name in seed.projects:
             self.supabase_account.add_project(ref, name)
-        self.project_refs = [ref for ref, _name in projects] or [DEFAULT_PROJECT_REF]
+        self.project_refs = [ref for ref, _name in seed.projects]
 
     def _accounts_state(self) -> dict[str, Any]:
         return {
             "smtp2go": self.smtp2go_account.to_state(),
             "supabase": self.supabase_account.to_state(),
+            "supabase_projects": self.supabase_app.project_configs.to_state(),
         }
 
     def _load(self, saved: Mapping[str, Any]) -> None:
         try:
             self.smtp2go_account.load_state(saved["smtp2go"])
             self.supabase_account.load_state(saved["supabase"])
+            self.supabase_app.project_configs.load_state(saved.get("supabase_projects", {}))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{self.state_file}: invalid sandbox state ({exc!r})") from exc
         # Flags given now win over the saved account options.
@@ -367,7 +283,7 @@ class Sandbox:
         required = {"api_key": str, "access_token": str, "smtp2go": dict, "supabase": dict}
         if (
             not isinstance(saved, dict)
-            or saved.get("version") != STATE_VERSION
+            or saved.get("version") not in READABLE_STATE_VERSIONS
             or not all(isinstance(saved.get(k), t) for k, t in required.items())
         ):
             raise ValueError(
@@ -405,11 +321,14 @@ class Sandbox:
         os.replace(temporary, self.state_file)
 
     def reset(self) -> None:
-        """Back to the state at start: accounts, mailbox, request log and faults."""
+        """Back to the state at start: accounts, options, project settings, mailbox, request
+        log, faults and the clock."""
         self.smtp2go_account.load_state(self._seed_state["smtp2go"])
         self.supabase_account.load_state(self._seed_state["supabase"])
+        self.supabase_app.project_configs.load_state(self._seed_state["supabase_projects"])
         self.mailbox.clear()
         self.request_log.clear()
+        self.clock.reset()
         for server in self._servers.values():
             server.app.clear_faults()
 
@@ -443,9 +362,6 @@ class Sandbox:
     def auth_url(self) -> str:
         return self._servers["auth"].url
 
-    def project_url(self, ref: str | None = None) -> str:
-        return f"{self.auth_url}/{ref or self.project_refs[0]}"
-
     @property
     def env(self) -> dict[str, str]:
         tls, _relay = self._require_running()
@@ -455,18 +371,56 @@ class Sandbox:
             "SUPABASE_API_URL": self.supabase_url,
             "SUPABASE_ACCESS_TOKEN": self.access_token,
             "SUPABASE_PROJECT_URL": f"{self.auth_url}/{{ref}}",
-            RELAY_MAP_ENV: self.relay_map.to_env(),
+            RELAY_ENV: str(self.relays),
             CA_FILE_ENV: str(tls.cert_file),
             "KARTO_SANDBOX_URL": self.smtp2go_url,
         }
 
-    # -- mailbox routes on the SMTP2GO app (one admin URL for the whole sandbox) ------
-    def _add_mail_routes(self, app: HttpApp) -> None:
-        app.route("GET", "/_sandbox/mail", self._get_mail)
-        app.route("DELETE", "/_sandbox/mail", self._clear_mail)
+    # -- admin routes of the whole stack, on the SMTP2GO app (KARTO_SANDBOX_URL) -------
+    def _add_stack_routes(self, app: HttpApp) -> None:
+        app.admin_route(
+            "POST",
+            "/_sandbox/reset",
+            self._reset,
+            "back to the state at start: both accounts and their switches, project "
+            "settings, mailbox, request logs, faults, clock",
+        )
+        app.admin_route("GET", "/_sandbox/clock", self._get_clock, "the clock's offset")
+        app.admin_route(
+            "POST",
+            "/_sandbox/clock",
+            self._advance_clock,
+            "move the clock of every emulator forward (rate-limit windows, Auth's mail "
+            "interval, link expiry)",
+            '{"advance": seconds}',
+        )
+        app.admin_route(
+            "GET",
+            "/_sandbox/mail",
+            self._get_mail,
+            "what the relay accepted; ?to=ADDRESS filters by recipient, ?wait=SECONDS waits "
+            "for a first match",
+        )
+        app.admin_route("DELETE", "/_sandbox/mail", self._clear_mail, "empty the mailbox")
+
+    def _reset(self, request: Request) -> Response:
+        self.reset()
+        return Response(204)
+
+    def _get_clock(self, request: Request) -> Response:
+        return Response(200, {"offset": self.clock.offset})
+
+    def _advance_clock(self, request: Request) -> Response:
+        try:
+            body = request.json()
+        except ValueError as exc:
+            return Response(400, {"message": f"body is not JSON: {exc}"})
+        seconds = body.get("advance") if isinstance(body, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            return Response(400, {"message": "expected {advance: seconds >= 0}"})
+        return Response(200, {"offset": self.clock.advance(float(seconds))})
 
     def _get_mail(self, request: Request) -> Response:
-        """?to=ADDRESS filters by recipient; ?wait=SECONDS waits for a first match."""
         to = (request.query.get("to") or [""])[0].lower()
         try:
             wait = min(float((request.query.get("wait") or ["0"])[0]), MAX_MAIL_WAIT)

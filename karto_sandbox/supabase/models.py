@@ -1,43 +1,26 @@
-"""Supabase Management API emulator: projects, API keys, add-ons and the Auth config.
+"""The state of one emulated Supabase user: tokens, organizations, projects, Auth config.
 
-`SupabaseAccount` holds the state (access tokens, organizations, projects with their Auth
-config, Auth users and the per-project Auth log) and is shared with `SupabaseAuthApp`, the
-per-project Auth API that sends mail through the configured SMTP server.
+`SupabaseAccount` holds access tokens, organizations, projects with their Auth config, Auth
+users and the per-project Auth log. The Management API (`management.py`) and each project's
+Auth mail path (`auth.py`) share it.
 
-`SupabaseApp` serves the Management API routes karto-smtp and the Supabase CLI use:
-  GET   /v1/projects
-  GET   /v1/projects/{ref}
-  GET   /v1/projects/{ref}/config/auth
-  PATCH /v1/projects/{ref}/config/auth
-  GET   /v1/projects/{ref}/api-keys
-  GET   /v1/projects/{ref}/billing/addons
-and these admin routes (no auth):
-  GET  /_sandbox/options                    current options
-  POST /_sandbox/options                    {rate_limit_enabled?, rate_limit_per_minute?,
-                                             smtp_group_mode?, email_rate_limit_check?,
-                                             smtp_pass_view?, partial_smtp_patch?}
-  POST /_sandbox/tokens                     {token}: accept this access token
-  POST /_sandbox/projects                   {ref, name, organization_id?, region?}: add a project
-  GET  /_sandbox/projects/{ref}/auth-logs   the project's Auth log (mail sends, errors)
-  POST /_sandbox/projects/{ref}/users       {email, confirmed?}: add an Auth user
-  POST /_sandbox/team-members               {email, organization_id?}: an address the built-in
-                                            mailer may send to
-
-Behaviour taken from the sources in shared/research/supabase.md, and the guesses:
-- every error body is `{"message": str}`; 401 `{"message": "Unauthorized"}` (research);
-- unknown or malformed project ref: 404 `{"message": "Project not found"}` (guess: the spec
-  declares no 404);
+Behaviour of the Auth config, with its sources and the guesses:
 - PATCH validation errors: 400 with class-validator style messages joined by ", "
-  (guess: the spec declares no 400; a 400 for an integer `smtp_port` is reported);
+  (guess: the spec declares no 400; a 400 for an integer `smtp_port` is reported in
+  supabase/agent-skills#522);
 - `rate_limit_email_sent` while custom SMTP stays off: 400 "Custom SMTP required to
-  configure RATE_LIMIT_EMAIL_SENT" (the message is observed; a third party saw status 401,
-  400 is our guess);
-- `smtp_host: ""` (or null) turns custom SMTP off and nulls every `smtp_*` key (CLI comment
-  "Api resets all values when SMTP is disabled");
-- secrets (`smtp_pass` and the other write-only keys) come back as
-  hex HMAC-SHA256(key=ref, msg=value) (research section 2);
-- 120 requests per minute per token and project, `X-RateLimit-*` headers, 429
-  `{"message": "Rate limit exceeded"}` (limit and headers: docs; the message: guess).
+  configure RATE_LIMIT_EMAIL_SENT" (the message is observed, jikig-ai/soleur#5447; that
+  report saw status 401, 400 is our guess); switch `email_rate_limit_check`;
+- `smtp_host: ""` (or null) turns custom SMTP off and nulls every `smtp_*` key (supabase/cli
+  `pkg/config/auth.go`: "Api resets all values when SMTP is disabled");
+- secrets (`smtp_pass` and the other write-only keys) come back as hex
+  HMAC-SHA256(key=ref, msg=value) (supabase/cli `config-sync.secret.ts` and its test
+  vectors); switch `smtp_pass_view` for the masked "****" of 2024
+  (terraform-provider-supabase#151);
+- a PATCH without `smtp_pass` keeps the stored password (guess); switch
+  `partial_smtp_patch`;
+- 120 requests per minute per token and project, `X-RateLimit-*` headers (docs, "Rate
+  limits"); the 429 body `{"message": "Rate limit exceeded"}` is a guess.
 """
 
 from __future__ import annotations
@@ -59,12 +42,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from karto_smtp.sandbox.auth_config_defaults import (
+from karto_sandbox.supabase.auth_defaults import (
     AUTH_CONFIG_DEFAULTS,
     RESPONSE_NOT_NULLABLE,
     UPDATE_FIELD_RULES,
 )
-from karto_smtp.sandbox.http_server import HttpApp, Request, RequestLog, Response
 
 REF_PATTERN = re.compile(r"^[a-z]{20}$")
 DEFAULT_ORGANIZATION = "karto-sandbox-org"
@@ -105,8 +87,11 @@ SECRET_CONFIG_KEYS: frozenset[str] = frozenset(
     }
 )
 
-_EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PORT_FORMAT = re.compile(r"^[0-9]{1,5}$")
+
+
+PROJECT_NOT_FOUND = "Project not found"
 
 
 class SandboxStateError(ValueError):
@@ -181,7 +166,7 @@ def _check_field(key: str, value: Any, rule: dict[str, Any]) -> str | None:
     if "enum" in rule and value not in rule["enum"]:
         return f"{key} must be one of the following values: {', '.join(map(str, rule['enum']))}"
     fmt = rule.get("format")
-    if fmt == "email" and not _EMAIL_FORMAT.match(value):
+    if fmt == "email" and not EMAIL_FORMAT.match(value):
         return f"{key} must be an email"
     if fmt == "date-time":
         try:
@@ -343,7 +328,7 @@ class SupabaseAccount:
         clock: Callable[[], float] = time.time,
         rate_limit: bool | None = None,
     ) -> None:
-        # `rate_limit` is the name karto_smtp/sandbox/sandbox.py passes; it wins when given.
+        # `rate_limit` is the short name the stack passes; it wins when given.
         if rate_limit is not None:
             rate_limit_enabled = rate_limit
         self._lock = threading.RLock()
@@ -498,6 +483,29 @@ class SupabaseAccount:
         with self._lock:
             return [p.view() for p in self._projects.values()]
 
+    def project_summaries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [self.project_summary(ref) for ref in self._projects]
+
+    def branches(self, ref: str) -> list[dict[str, Any]]:
+        """The `BranchResponse` list: the project's own default branch, "main"."""
+        with self._lock:
+            project = self._require(ref)
+            return [
+                {
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"supabase-branch:{ref}:main")),
+                    "name": "main",
+                    "project_ref": ref,
+                    "parent_project_ref": ref,
+                    "is_default": True,
+                    "persistent": True,
+                    "status": "FUNCTIONS_DEPLOYED",
+                    "created_at": project.created_at,
+                    "updated_at": project.created_at,
+                    "with_data": False,
+                }
+            ]
+
     def api_keys(self, ref: str) -> list[dict[str, Any]]:
         """The `ApiKeyResponse` list: the legacy anon and service_role keys."""
         with self._lock:
@@ -622,7 +630,7 @@ class SupabaseAccount:
 
     def add_user(self, ref: str, email: str, *, confirmed: bool = True) -> dict[str, Any]:
         """Create an Auth user (confirmed: signed up and verified)."""
-        if not isinstance(email, str) or not _EMAIL_FORMAT.match(email):
+        if not isinstance(email, str) or not EMAIL_FORMAT.match(email):
             raise SandboxStateError(f"invalid email address {email!r}")
         user = new_user(email, self.clock())
         if confirmed:
@@ -736,198 +744,3 @@ def new_user(email: str, now: float) -> dict[str, Any]:
         "recovery_token": None,
         "recovery_sent_at": None,
     }
-
-
-# -- HTTP ---------------------------------------------------------------------------------
-
-
-def _bearer_token(request: Request) -> str | None:
-    value = request.header("authorization") or ""
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def _message(status: int, text: str) -> Response:
-    return Response(status, {"message": text})
-
-
-PROJECT_NOT_FOUND = "Project not found"
-
-
-class SupabaseApp(HttpApp):
-    """The Management API routes over a `SupabaseAccount`."""
-
-    service = "supabase"
-
-    def __init__(self, account: SupabaseAccount, request_log: RequestLog | None = None) -> None:
-        super().__init__(request_log)
-        self.account = account
-        # Rate-limit counters taken in before_request, reported by after_request.
-        self._pending: dict[int, RateLimitState] = {}
-        self._pending_lock = threading.Lock()
-        self.route("GET", "/v1/projects", self._list_projects)
-        self.route("GET", "/v1/projects/{ref}", self._get_project)
-        self.route("GET", "/v1/projects/{ref}/config/auth", self._get_auth_config)
-        self.route("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth_config)
-        self.route("GET", "/v1/projects/{ref}/api-keys", self._get_api_keys)
-        self.route("GET", "/v1/projects/{ref}/billing/addons", self._get_addons)
-        self.route("GET", "/_sandbox/options", self._admin_get_options)
-        self.route("POST", "/_sandbox/options", self._admin_set_options)
-        self.route("POST", "/_sandbox/tokens", self._admin_add_token)
-        self.route("POST", "/_sandbox/projects", self._admin_add_project)
-        self.route("GET", "/_sandbox/projects/{ref}/auth-logs", self._admin_auth_logs)
-        self.route("POST", "/_sandbox/projects/{ref}/users", self._admin_add_user)
-        self.route("POST", "/_sandbox/team-members", self._admin_add_team_member)
-
-    # -- cross-cutting ----------------------------------------------------------------------
-    def before_request(self, request: Request) -> Response | None:
-        token = _bearer_token(request)
-        if token is None or not self.account.has_token(token):
-            return _message(401, "Unauthorized")
-        state = self.account.consume_rate_limit(token, request.path_params.get("ref", "*"))
-        if state is None:
-            return None
-        with self._pending_lock:
-            self._pending[id(request)] = state
-        if not state.allowed:
-            return _message(429, "Rate limit exceeded")
-        return None
-
-    def after_request(self, request: Request, response: Response) -> None:
-        with self._pending_lock:
-            state = self._pending.pop(id(request), None)
-        if state is None:
-            # Injected faults and unknown paths skip before_request; report the counters as
-            # they stand, without counting the request.
-            token = _bearer_token(request)
-            if token is None or not self.account.has_token(token):
-                return
-            ref = request.path.split("/")[3] if request.path.startswith("/v1/projects/") else "*"
-            state = self.account.peek_rate_limit(token, ref)
-            if state is None:
-                return
-        response.headers.update(state.headers())
-
-    # -- Management API ---------------------------------------------------------------------
-    def _list_projects(self, request: Request) -> Response:
-        return Response(200, self.account.project_views())
-
-    def _get_project(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.project_view(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-
-    def _get_auth_config(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.public_auth_config(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-
-    def _patch_auth_config(self, request: Request) -> Response:
-        ref = request.path_params["ref"]
-        if not self.account.has_project(ref):
-            return _message(404, PROJECT_NOT_FOUND)
-        try:
-            body = request.json()
-        except ValueError as exc:
-            return _message(400, f"Invalid JSON body: {exc}")
-        try:
-            return Response(200, self.account.update_auth_config(ref, body))
-        except AuthConfigError as exc:
-            return _message(exc.status, exc.message)
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-
-    def _get_api_keys(self, request: Request) -> Response:
-        reveal = request.query.get("reveal", [])
-        if reveal and reveal[-1] not in ("true", "false"):
-            return _message(400, "reveal must be a boolean value")
-        # `reveal` only unmasks the new-style secret keys; legacy keys are always shown.
-        try:
-            return Response(200, self.account.api_keys(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-
-    def _get_addons(self, request: Request) -> Response:
-        if not self.account.has_project(request.path_params["ref"]):
-            return _message(404, PROJECT_NOT_FOUND)
-        return Response(200, {"selected_addons": [], "available_addons": []})
-
-    # -- admin ------------------------------------------------------------------------------
-    @staticmethod
-    def _admin_body(request: Request) -> dict[str, Any]:
-        body = request.json()
-        if not isinstance(body, dict):
-            raise SandboxStateError("body must be a JSON object")
-        return body
-
-    def _admin_get_options(self, request: Request) -> Response:
-        return Response(200, self.account.options())
-
-    def _admin_set_options(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.set_options(**self._admin_body(request)))
-        except ValueError as exc:
-            return _message(400, str(exc))
-
-    def _admin_add_token(self, request: Request) -> Response:
-        try:
-            token = self._admin_body(request).get("token")
-            if not isinstance(token, str):
-                raise SandboxStateError("token must be a non-empty string")
-            self.account.add_token(token)
-        except ValueError as exc:
-            return _message(400, str(exc))
-        return Response(201, {"added": True})
-
-    def _admin_add_project(self, request: Request) -> Response:
-        try:
-            body = self._admin_body(request)
-            unknown = set(body) - {"ref", "name", "organization_id", "region"}
-            if unknown:
-                raise SandboxStateError(f"unknown fields: {sorted(unknown)}")
-            summary = self.account.add_project(
-                body.get("ref"),
-                body.get("name"),
-                organization_id=body.get("organization_id", DEFAULT_ORGANIZATION),
-                region=body.get("region", DEFAULT_REGION),
-            )
-        except ValueError as exc:
-            status = 409 if "already exists" in str(exc) else 400
-            return _message(status, str(exc))
-        return Response(201, summary)
-
-    def _admin_auth_logs(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.auth_log(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-
-    def _admin_add_user(self, request: Request) -> Response:
-        try:
-            body = self._admin_body(request)
-            confirmed = body.get("confirmed", True)
-            if not isinstance(confirmed, bool):
-                raise SandboxStateError("confirmed must be a boolean")
-            user = self.account.add_user(
-                request.path_params["ref"], body.get("email"), confirmed=confirmed
-            )
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
-        except ValueError as exc:
-            return _message(400, str(exc))
-        return Response(201, {"id": user["id"], "email": user["email"]})
-
-    def _admin_add_team_member(self, request: Request) -> Response:
-        try:
-            body = self._admin_body(request)
-            email = body.get("email")
-            if not isinstance(email, str) or not _EMAIL_FORMAT.match(email):
-                raise SandboxStateError("email must be an email address")
-            self.account.add_team_member(email, body.get("organization_id", DEFAULT_ORGANIZATION))
-        except ValueError as exc:
-            return _message(400, str(exc))
-        return Response(201, {"added": True})

@@ -1,8 +1,7 @@
-"""How Supabase Auth's mailer logs in to an SMTP relay, shared by `check` and the sandbox.
+"""How Supabase Auth's mailer logs in to an SMTP relay, so `check` proves what Supabase will do.
 
-Supabase Auth (GoTrue) sends with gomail, which prefers CRAM-MD5, then LOGIN when PLAIN is
-not offered, else PLAIN. `check` mimics that choice so that what it proves is what Supabase
-will do; the sandbox's Auth mail path does the same so that it behaves like Supabase.
+Supabase Auth (GoTrue) sends with gomail (gopkg.in/gomail.v2, `Dialer.Dial`), which prefers
+CRAM-MD5, then LOGIN when PLAIN is not offered, else PLAIN.
 """
 
 from __future__ import annotations

@@ -4,22 +4,25 @@ Two listeners share one event loop thread:
   STARTTLS  stands for ports 25, 2525, 8025, 587 and 80
   implicit  stands for ports 465, 8465 and 443 (TLS from the first byte)
 
-Replies follow SMTP2GO where its texts are known (research notes §4):
-  AUTH before STARTTLS          530 5.7.0 Must issue a STARTTLS command first
+After TLS it advertises `AUTH CRAM-MD5 PLAIN LOGIN`, the list a client saw from
+mail.smtp2go.com:587 (coder/coder#16499), and checks CRAM-MD5 digests against the stored
+password.
+
+Replies follow SMTP2GO where its texts are known (support article "Common Sending Errors"):
   wrong user or password        535 Incorrect authentication data
   MAIL/RCPT without AUTH        550 Relay access denied - please authenticate
   sender not verified           550 From header sender domain not verified
-                                (at MAIL FROM for the envelope sender, so a probe can stop
-                                with RSET, and again at DATA for every From header address)
+The refusal names the From header, so by default it comes at the end of DATA, once the
+header was read (switch `relay_sender_check`: "mail_from" refuses the envelope sender at
+MAIL FROM as well). Where it really comes is not documented: a guess either way.
 Our own choices where SMTP2GO's behaviour is unknown:
+  AUTH before STARTTLS          530 5.7.0 Must issue a STARTTLS command first
   blocked SMTP user             535 5.7.8 SMTP user is blocked: sending is not allowed
                                 (an AUTH failure, so clients stop before sending anything)
   sandbox SMTP user             AUTH succeeds and mail is answered 250 but not delivered:
                                 it lands in the Mailbox with status "rejected", which is what
                                 SMTP2GO's reports show for mail from a sandboxed user.
-The real host also advertises CRAM-MD5. We advertise only PLAIN and LOGIN because a client
-such as smtplib picks CRAM-MD5 first when offered, and the emulator cannot check a CRAM-MD5
-digest against a password it may only hold as an opaque value.
+  a message without From        550 5.6.0 Message has no From header
 """
 
 from __future__ import annotations
@@ -27,23 +30,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from typing import Any, Protocol
 
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from karto_smtp.sandbox.mailbox import Mailbox
-from karto_smtp.sandbox.tls import SandboxTls
+from karto_sandbox.relay.mailbox import Mailbox
+from karto_sandbox.relay.tls import SandboxTls
 
 log = logging.getLogger(__name__)
 
 GREETING_HOST = "mail.smtp2go.com"
 IDENT = "ESMTP karto-smtp sandbox relay"
+ADVERTISED_AUTH = "CRAM-MD5 PLAIN LOGIN"
 
 REPLY_AUTH_OK = "235 Authentication succeeded"
 REPLY_STARTTLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first"
@@ -70,7 +76,11 @@ class SmtpAccount(Protocol):
 
     def smtp_login(self, username: str, password: str) -> str: ...
 
+    def smtp_login_cram_md5(self, username: str, challenge: bytes, digest: str) -> str: ...
+
     def sender_allowed(self, address: str) -> bool: ...
+
+    def relay_sender_check(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class RelayLogin:
     login: bytes
     username: str
     status: str  # "ok" or "sandbox"
+    mechanism: str
 
 
 def _decode(value: bytes) -> str:
@@ -100,11 +111,20 @@ class _RelayHandler:
             return AuthResult(success=False, handled=False, message=REPLY_BAD_CREDENTIALS)
         username = _decode(auth_data.login)
         result = self.account.smtp_login(username, _decode(auth_data.password))
+        return self._result(auth_data.login, username, result, mechanism)
+
+    def authenticate_cram_md5(self, username: bytes, challenge: bytes, digest: str) -> AuthResult:
+        name = _decode(username)
+        result = self.account.smtp_login_cram_md5(name, challenge, digest)
+        return self._result(username, name, result, "CRAM-MD5")
+
+    @staticmethod
+    def _result(login: bytes, username: str, result: str, mechanism: str) -> AuthResult:
         if result in ("ok", "sandbox"):
             return AuthResult(
                 success=True,
                 message=REPLY_AUTH_OK,
-                auth_data=RelayLogin(auth_data.login, username, result),
+                auth_data=RelayLogin(login, username, result, mechanism),
             )
         message = REPLY_BLOCKED if result == "blocked" else REPLY_BAD_CREDENTIALS
         return AuthResult(success=False, handled=False, message=message)
@@ -114,7 +134,9 @@ class _RelayHandler:
     ) -> str:
         if not session.authenticated:
             return REPLY_RELAY_DENIED
-        if not self.account.sender_allowed(address):
+        if self.account.relay_sender_check() == "mail_from" and not self.account.sender_allowed(
+            address
+        ):
             return REPLY_SENDER_NOT_VERIFIED
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -145,6 +167,7 @@ class _RelayHandler:
             mail_from=envelope.mail_from or "",
             rcpt_tos=list(envelope.rcpt_tos),
             smtp_user=login.username,
+            auth_mechanism=login.mechanism,
             raw=raw,
             status="rejected" if login.status == "sandbox" else "delivered",
         )
@@ -159,11 +182,35 @@ class _RelayHandler:
 
 class _RelaySMTP(SMTP):
     async def smtp_AUTH(self, arg: str) -> None:  # noqa: N802 - aiosmtpd command name
-        # aiosmtpd answers 538; SMTP servers (and the brief for this relay) say 530.
+        # aiosmtpd answers 538; SMTP servers commonly say 530 here.
         if self._auth_require_tls and not self._tls_protocol:
             await self.push(REPLY_STARTTLS_FIRST)
             return
         await super().smtp_AUTH(arg)
+
+    async def auth_CRAM__MD5(self, _server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        """RFC 2195: a one-time challenge, answered with "user hex(HMAC-MD5(password, it))"."""
+        if len(args) != 1:
+            await self.push("501 5.5.4 CRAM-MD5 takes no initial response")
+            return AuthResult(success=False, handled=True)
+        challenge = f"<{secrets.randbelow(10**12)}.{int(time.time())}@{GREETING_HOST}>".encode()
+        answer = await self.challenge_auth(challenge)
+        if answer is MISSING:
+            return AuthResult(success=False, handled=True)
+        assert isinstance(answer, bytes)
+        username, _, digest = answer.rpartition(b" ")
+        if not username or not digest:
+            await self.push("501 5.5.2 Can't split auth value")
+            return AuthResult(success=False, handled=True)
+        handler = self.event_handler
+        assert isinstance(handler, _RelayHandler)
+        return handler.authenticate_cram_md5(username, challenge, _decode(digest))
+
+    async def push(self, status: Any) -> None:
+        # aiosmtpd lists mechanisms sorted; the real relay's order is CRAM-MD5 PLAIN LOGIN.
+        if isinstance(status, str) and status.startswith("250-AUTH "):
+            status = "250-AUTH " + ADVERTISED_AUTH
+        await super().push(status)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,10 +1,9 @@
 """The project-configuration routes the Supabase CLI's `config push`/`config diff` use.
 
-`register_project_config_routes(app, account)` adds them to an existing `SupabaseApp`, so
-they share its authentication, rate limit, request log and faults (every route goes
-through `SupabaseApp.before_request`). The per-project state of the services other than
-Auth lives in a `ProjectConfigStore` attached to the app as `app.project_configs`;
-the Auth block is always read from the account (`SupabaseAccount.public_auth_config`).
+`SupabaseApp` registers them (`project_config_routes`) next to its own, so they share its
+authentication, rate limit, request log and faults. The per-project state of the services
+other than Auth lives in a `ProjectConfigStore` (`SupabaseApp.project_configs`); the Auth
+block is always read from the account (`SupabaseAccount.public_auth_config`).
 
 Routes:
   GET   /v2/projects/{ref}/config                      the effective project config
@@ -29,7 +28,7 @@ Sources, in order of precedence:
   `db_pool_max_lifetime`, `db_pool_max_idletime` (PostgREST), `purgeCache` and
   `capabilities.object_versioning` (Storage), a nullable `migrationVersion`, and more
   Postgres settings (`pg_stat_statements.max`, `cron.log_statement`, `log_*`, ...);
-- the saved OpenAPI spec (tests/specs/supabase-management-api.openapi.json) for the rest of
+- the public OpenAPI spec (tests/specs/supabase-management-api.openapi.json) for the rest of
   the /v1 shapes, ranges, enums and patterns (it predates GET /v2/projects/{ref}/config);
 - supabase/cli `packages/config/src/project-config/api-attributes.ts` and
   `registry-auth.ts` (public source): the v2 `auth` section is a flat record keyed like
@@ -58,8 +57,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from karto_smtp.sandbox.http_server import Request, Response
-from karto_smtp.sandbox.supabase_api import PROJECT_NOT_FOUND, SupabaseAccount, SupabaseApp
+from karto_sandbox.http import Request, Response
+from karto_sandbox.supabase.models import PROJECT_NOT_FOUND, SupabaseAccount
 
 Schema = dict[str, Any]
 
@@ -276,14 +275,13 @@ def _integers(value: Any) -> Any:
     return value
 
 
-def _now() -> str:
-    moment = datetime.now(tz=UTC)
+def _iso(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _default_state() -> dict[str, Any]:
+def _default_state(created: str) -> dict[str, Any]:
     """A new project's settings for the services other than Auth (see the module notes)."""
-    created = _now()
     return {
         "postgrest": {
             "db_schema": "public,graphql_public",
@@ -367,7 +365,24 @@ class ProjectConfigStore:
         if not self.account.has_project(ref):
             self._states.pop(ref, None)
             raise KeyError(ref)
-        return self._states.setdefault(ref, _default_state())
+        if ref not in self._states:
+            self._states[ref] = _default_state(_iso(self.account.clock()))
+        return self._states[ref]
+
+    def clear(self) -> None:
+        """Forget every project's settings: each is a new project's again on next use."""
+        with self._lock:
+            self._states.clear()
+
+    def to_state(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._states)
+
+    def load_state(self, states: dict[str, Any]) -> None:
+        if not isinstance(states, dict):
+            raise ValueError("project settings must be an object keyed by ref")
+        with self._lock:
+            self._states = copy.deepcopy(states)
 
     def read(self, ref: str, section: str) -> Any:
         """A deep copy of one section; KeyError for an unknown project."""
@@ -561,7 +576,7 @@ class _Routes:
             restrictions = state["network_restrictions"]
             if restrictions["entitlement"] != "allowed":
                 return {}
-            now = _now()
+            now = _iso(self.store.account.clock())
             restrictions["config"] = {
                 "dbAllowedCidrs": body.get("dbAllowedCidrs", []),
                 "dbAllowedCidrsV6": body.get("dbAllowedCidrsV6", []),
@@ -616,10 +631,10 @@ class _Routes:
         return Response(201, b"")
 
 
-def register_project_config_routes(app: SupabaseApp, account: SupabaseAccount) -> None:
-    """Add the project-config routes to `app`; their state is `app.project_configs`."""
-    store = ProjectConfigStore(account)
-    app.project_configs = store  # type: ignore[attr-defined]
+def project_config_routes(
+    store: ProjectConfigStore,
+) -> list[tuple[str, str, Callable[[Request], Response]]]:
+    """(method, path, handler) of every project-config route over `store`."""
     routes = _Routes(store)
     table: list[tuple[str, str, Callable[[Request], Response]]] = [
         ("GET", "/v2/projects/{ref}/config", routes.v2_config),
@@ -639,5 +654,4 @@ def register_project_config_routes(app: SupabaseApp, account: SupabaseAccount) -
         ("PATCH", "/v1/projects/{ref}/config/storage", routes.patch_storage),
         ("POST", "/v1/projects/{ref}/database/webhooks/enable", routes.enable_webhooks),
     ]
-    for method, path, handler in table:
-        app.route(method, path, _Routes._guard(handler))
+    return [(method, path, _Routes._guard(handler)) for method, path, handler in table]

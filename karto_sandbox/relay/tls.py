@@ -129,9 +129,14 @@ class SandboxTls:
         context.load_cert_chain(self.cert_file, self.key_file)
         return context
 
-    def client_context(self) -> ssl.SSLContext:
-        """A verifying client context that trusts only this certificate."""
-        return ssl.create_default_context(cafile=str(self.cert_file))
+    def client_context(self, system_store: bool = False) -> ssl.SSLContext:
+        """A verifying client context that trusts this certificate (and, with
+        `system_store`, the system's CAs too)."""
+        if not system_store:
+            return ssl.create_default_context(cafile=str(self.cert_file))
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=str(self.cert_file))
+        return context
 
     def cleanup(self) -> None:
         """Remove the files when they live in a temporary directory made for them."""

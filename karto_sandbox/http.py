@@ -1,14 +1,16 @@
-"""A small threaded HTTP/1.1 server that the sandbox emulators are built on.
+"""The HTTP base every emulator is built on: routing, request log, faults, admin index.
 
 Each emulator is an `HttpApp`: a list of routes plus shared observation (a request
-log) and fault injection. The server runs in a background thread on loopback, with an
-ephemeral port unless one is given, so tests can start as many as they like.
+log) and fault injection. `HttpServer` runs one in a background thread on loopback, with
+an ephemeral port unless one is given.
 
-Admin routes live under `/_sandbox/` on every app:
-  GET  /_sandbox/requests          the request log (secrets redacted)
-  DELETE /_sandbox/requests        clear it
-  POST /_sandbox/faults            add a fault (see `Fault`)
-  DELETE /_sandbox/faults          clear all faults
+Admin routes live under `/_sandbox/` on every app, need no credentials, and are never
+logged or faulted. Every app serves:
+  GET    /_sandbox/            the index of this app's admin routes
+  GET    /_sandbox/requests    the request log (secrets redacted)
+  DELETE /_sandbox/requests    clear it
+  POST   /_sandbox/faults      add a fault (see `Fault`)
+  DELETE /_sandbox/faults      clear all faults
 """
 
 from __future__ import annotations
@@ -107,6 +109,22 @@ class Route:
     handler: Handler
 
 
+@dataclass(frozen=True)
+class AdminRoute:
+    """One line of the admin index: what a route does and the body it takes."""
+
+    method: str
+    path: str
+    summary: str
+    body: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"method": self.method, "path": self.path, "summary": self.summary}
+        if self.body is not None:
+            entry["body"] = self.body
+        return entry
+
+
 @dataclass
 class Fault:
     """One injected misbehaviour for requests matching `method` and `path` (a regex).
@@ -197,19 +215,46 @@ class HttpApp:
 
     def __init__(self, request_log: RequestLog | None = None) -> None:
         self.routes: list[Route] = []
+        self.admin_index: list[AdminRoute] = []
+        self.see_also: dict[str, str] = {}  # other services' admin indexes, by name
         self.faults: list[Fault] = []
         self._faults_lock = threading.Lock()
         self.request_log = request_log or RequestLog()
-        self.route("GET", "/_sandbox/requests", self._admin_requests)
-        self.route("DELETE", "/_sandbox/requests", self._admin_clear_requests)
-        self.route("POST", "/_sandbox/faults", self._admin_add_fault)
-        self.route("DELETE", "/_sandbox/faults", self._admin_clear_faults)
+        self.admin_route("GET", "/_sandbox/", self._admin_index, "this index")
+        self.admin_route(
+            "GET",
+            "/_sandbox/requests",
+            self._admin_requests,
+            "the request log of this service: method, path, status, body (secrets redacted), "
+            "user-agent and content-type",
+        )
+        self.admin_route(
+            "DELETE", "/_sandbox/requests", self._admin_clear_requests, "clear the request log"
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/faults",
+            self._admin_add_fault,
+            "inject a fault into the requests that match",
+            '{"kind": "latency"|"status"|"timeout"|"drop"|"malformed", "method"?: "POST", '
+            '"path"?: regex, "seconds"?, "status"?, "body"?, "headers"?, "times"?}',
+        )
+        self.admin_route("DELETE", "/_sandbox/faults", self._admin_clear_faults, "clear faults")
 
     # -- registration -------------------------------------------------------------
     def route(self, method: str, path: str, handler: Handler) -> None:
         """Register `handler` for `method` and `path`; `{name}` segments become path params."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
         self.routes.append(Route(method.upper(), re.compile(regex), handler))
+
+    def admin_route(
+        self, method: str, path: str, handler: Handler, summary: str, body: str | None = None
+    ) -> None:
+        """Register an admin route under /_sandbox/ and list it in the index."""
+        if not path.startswith("/_sandbox/"):
+            raise ValueError(f"admin routes live under /_sandbox/, not {path}")
+        self.route(method, path, handler)
+        self.admin_index.append(AdminRoute(method.upper(), path, summary, body))
 
     def add_fault(self, fault: Fault) -> None:
         with self._faults_lock:
@@ -290,6 +335,15 @@ class HttpApp:
         raise _Drop  # drop
 
     # -- admin routes -------------------------------------------------------------
+    def _admin_index(self, request: Request) -> Response:
+        index: dict[str, Any] = {
+            "service": self.service,
+            "admin_routes": [r.as_dict() for r in self.admin_index],
+        }
+        if self.see_also:
+            index["see_also"] = dict(self.see_also)
+        return Response(200, index)
+
     def _admin_requests(self, request: Request) -> Response:
         return Response(200, [e.as_dict() for e in self.request_log.entries(self.service)])
 

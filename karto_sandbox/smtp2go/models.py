@@ -5,10 +5,11 @@ loop and test code can use the same `Smtp2goAccount` at once.
 
 Persistence: `to_state()` / `load_state()` use plain JSON-able dicts. SMTP passwords and
 API keys are kept in clear text there on purpose: the file is the emulated server's own
-storage (it must answer AUTH and `password_echo="echo"`), never a karto-smtp output.
+storage (it must answer AUTH, CRAM-MD5 included, and `password_echo="echo"`), never a
+client's output.
 
 Behaviour the public sources leave open is decided here and marked "sandbox choice"; the
-list of those choices is in the module docstring of `smtp2go_api.py`.
+list of those choices is in the module docstring of `responses.py`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ NO_API_KEY_ERROR = "No valid API key provided."
 UNKNOWN_API_KEY_ERROR = "An API User matching the passed 'api_key' was not found"
 
 PASSWORD_ECHO_MODES = ("echo", "mask", "omit")
+# Where the relay refuses mail from an unverified sender: after the message's From header
+# was read (the reply names the header) or already at MAIL FROM.
+SENDER_CHECKS = ("data", "mail_from")
 PASSWORD_MASK = "********"
 UNKNOWN_KEY_STATUSES = (401, 500)
 USER_STATUSES = ("allowed", "blocked", "sandbox")
@@ -238,7 +242,7 @@ class SenderDomain:
         # Sending needs DKIM and return-path; a tracker only matters for tracking links.
         return self.dkim.verified and self.rpath.verified
 
-    def as_api(self, setup_link: str) -> dict[str, Any]:
+    def as_api(self, setup_link: str, *, view: bool = False) -> dict[str, Any]:
         subdomain, name, suffix = split_domain(self.fulldomain)
         trackers = []
         for tracker in self.trackers:
@@ -257,7 +261,8 @@ class SenderDomain:
                     "enabled": tracker.enabled,
                 }
             )
-        return {
+        entry: dict[str, Any] = {"from_master": False} if view else {}
+        return entry | {
             "domain": {
                 "fulldomain": self.fulldomain,
                 "subdomain": subdomain,
@@ -333,6 +338,7 @@ class Smtp2goOptions:
     unknown_key_status: int = 401
     reject_unknown_fields: bool = True
     rate_limit: RateLimit | None = None
+    relay_sender_check: str = "data"
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -352,6 +358,9 @@ def _check_option(name: str, value: Any) -> Any:
             raise ValueError("unknown_key_status must be 401 or 500")
     elif name == "rate_limit":
         return value if isinstance(value, RateLimit) else RateLimit.from_json(value)
+    elif name == "relay_sender_check":
+        if value not in SENDER_CHECKS:
+            raise ValueError(f"relay_sender_check must be one of {', '.join(SENDER_CHECKS)}")
     else:
         raise ValueError(f"unknown option {name!r}")
     return value
@@ -370,6 +379,9 @@ class Smtp2goAccount:
                            live account was seen to answer for an unknown key).
       reject_unknown_fields  unknown JSON fields give NON_VALIDATING_IN_PAYLOAD.
       rate_limit           None, or a RateLimit / {"requests", "per_seconds"} token bucket.
+      relay_sender_check   "data" (the default): the relay refuses an unverified sender at
+                           the end of DATA, once it has read the From header; "mail_from":
+                           already at MAIL FROM (and again at DATA).
     """
 
     def __init__(
@@ -407,6 +419,11 @@ class Smtp2goAccount:
     def options(self) -> Smtp2goOptions:
         with self._lock:
             return copy.deepcopy(self._options)
+
+    def relay_sender_check(self) -> str:
+        """Where the relay refuses an unverified sender: "data" or "mail_from"."""
+        with self._lock:
+            return self._options.relay_sender_check
 
     def configure(self, **options: Any) -> Smtp2goOptions:
         """Change any of the options; all are checked before any is applied."""
@@ -507,28 +524,30 @@ class Smtp2goAccount:
 
     def replace_user(
         self, username: str, settings: Mapping[str, Any], password: str | None = None
-    ) -> SmtpUser:
-        """POST edit: every setting not given goes back to its default."""
+    ) -> tuple[SmtpUser, bool]:
+        """POST edit: every setting not given goes back to its default.
+
+        `password` None (not sent) keeps the current one (sandbox choice); "" (blank)
+        generates one, as the docs say. Returns the user and whether it was generated.
+        """
         with self._lock:
             current = self._existing_user(username)
-            # A blank password keeps the current one rather than rotating it silently.
-            secret = _checked_password(password) if password else current.email_password
+            secret, generated = _new_password(password, current.email_password)
             user = _apply_settings(SmtpUser(username, secret), settings)
             self._users[username] = user
-            return copy.copy(user)
+            return copy.copy(user), generated
 
     def patch_user(
         self, username: str, settings: Mapping[str, Any], password: str | None = None
-    ) -> SmtpUser:
-        """PATCH edit: only the given settings change."""
+    ) -> tuple[SmtpUser, bool]:
+        """PATCH edit: only the given settings change; a blank password generates one."""
         with self._lock:
             current = self._existing_user(username)
             base = copy.copy(current)
-            if password:
-                base.email_password = _checked_password(password)
+            base.email_password, generated = _new_password(password, current.email_password)
             user = _apply_settings(base, settings)
             self._users[username] = user
-            return copy.copy(user)
+            return copy.copy(user), generated
 
     def remove_user(self, username: str) -> SmtpUser:
         with self._lock:
@@ -551,6 +570,17 @@ class Smtp2goAccount:
             if user is None or not hmac.compare_digest(
                 user.email_password.encode(), password.encode()
             ):
+                return "bad_credentials"
+            return "ok" if user.status == "allowed" else user.status
+
+    def smtp_login_cram_md5(self, username: str, challenge: bytes, digest: str) -> str:
+        """`smtp_login` for AUTH CRAM-MD5: `digest` is HMAC-MD5(password, challenge) in hex."""
+        with self._lock:
+            user = self._users.get(username)
+            if user is None:
+                return "bad_credentials"
+            expected = hmac.new(user.email_password.encode(), challenge, "md5").hexdigest()
+            if not hmac.compare_digest(expected, digest.lower()):
                 return "bad_credentials"
             return "ok" if user.status == "allowed" else user.status
 
@@ -662,8 +692,11 @@ class Smtp2goAccount:
                 record = self._domains.get(domain.strip().lower().rstrip("."))
                 records = [record] if record else []
             single = len(records) == 1
+            # `from_master` (a master account's domain shared with a subaccount) is only in
+            # view's schema; the sandbox has no subaccounts, so it is always false.
             return [
-                r.as_api(_setup_link(r.fulldomain) if single else "unavailable") for r in records
+                r.as_api(_setup_link(r.fulldomain) if single else "unavailable", view=True)
+                for r in records
             ]
 
     def verify_domain(self, domain: str) -> list[dict[str, Any]]:
@@ -765,6 +798,15 @@ def _check_username(username: str) -> None:
             "username",
             "The field 'username' may only contain letters, digits and the characters . _ - @",
         )
+
+
+def _new_password(password: str | None, current: str) -> tuple[str, bool]:
+    """The password an edit stores, and whether it was generated."""
+    if password is None:
+        return current, False
+    if password == "":
+        return generate_password(), True
+    return _checked_password(password), False
 
 
 def _checked_password(password: str) -> str:

@@ -1,4 +1,4 @@
-"""Messages the sandbox relay accepted, kept in memory for tests and `karto-smtp sandbox mail`."""
+"""Messages the relay accepted, kept in memory for `GET /_sandbox/mail` and `sandbox mail`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class DeliveredMessage:
     message_id: str | None
     raw: str
     status: MessageStatus = "delivered"
+    auth_mechanism: str | None = None  # how the sender logged in (CRAM-MD5, PLAIN, LOGIN)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +55,7 @@ class Mailbox:
         smtp_user: str,
         raw: bytes | str,
         status: MessageStatus = "delivered",
+        auth_mechanism: str | None = None,
     ) -> DeliveredMessage:
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
         headers = BytesHeaderParser(policy=default_policy).parsebytes(data)
@@ -69,6 +71,7 @@ class Mailbox:
             message_id=_header(headers, "Message-ID"),
             raw=data.decode("utf-8", "replace"),
             status=status,
+            auth_mechanism=auth_mechanism,
         )
         with self._condition:
             self._messages.append(message)

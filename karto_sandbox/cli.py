@@ -1,4 +1,7 @@
-"""`karto-smtp sandbox`: run the local emulators; `verify-sender` and `mail` talk to them."""
+"""The sandbox's command line: run the stack; `verify-sender` and `mail` talk to a running one.
+
+`karto-smtp sandbox` is this group; so is `python -m karto_sandbox`.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,33 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from karto_smtp.errors import KartoError
+if TYPE_CHECKING:
+    from karto_sandbox.stack import Stack
 
 SANDBOX_URL_ENV = "KARTO_SANDBOX_URL"
+DEFAULT_CONFIG = Path("karto.yaml")
 HTTP_TIMEOUT = 10.0
+# The last line on stdout once every export line is out: a shell comment, so sourcing the
+# output still works, and a marker for programs that wait for the sandbox to be up.
+READY_LINE = "# karto-smtp sandbox ready"
+
+
+class SandboxError(click.ClickException):
+    """A failure to report in one line and exit 1."""
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="karto.yaml whose Supabase projects to serve [default: ./karto.yaml, if present].",
+)
 @click.option(
     "--state",
     "state_file",
@@ -38,12 +57,6 @@ HTTP_TIMEOUT = 10.0
 )
 @click.option("--no-rate-limit", is_flag=True, help="Turn off the Supabase API rate limit.")
 @click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="karto.yaml whose Supabase projects to create [default: examples/karto.yaml if present].",
-)
-@click.option(
     "--block-port",
     "block_ports",
     multiple=True,
@@ -54,23 +67,27 @@ HTTP_TIMEOUT = 10.0
 @click.pass_context
 def sandbox(
     ctx: click.Context,
+    config_file: Path | None,
     state_file: Path | None,
     port_base: int | None,
     auto_verify_senders: bool,
     no_rate_limit: bool,
-    config_file: Path | None,
     block_ports: tuple[str, ...],
 ) -> None:
     """Run local SMTP2GO, Supabase and SMTP relay emulators until Ctrl-C.
 
-    Prints `export NAME=value` lines on stdout (flushed at once, so
-    `karto-smtp sandbox > sandbox.env &` then `. ./sandbox.env` works) and a summary on
-    stderr.
+    Prints `export NAME=value` lines on stdout, then a `# ... ready` comment line (flushed at
+    once, so `karto-smtp sandbox > sandbox.env &` then `. ./sandbox.env` works), and a
+    summary on stderr.
     """
     if ctx.invoked_subcommand is not None:
         return
-    from karto_smtp.sandbox.sandbox import DEFAULT_CONFIG, PORT_NAMES, Sandbox
+    from karto_sandbox.stack import PORT_NAMES, Stack
 
+    if config_file is not None and not config_file.is_file():
+        raise SandboxError(f"no such file: {config_file}")
+    if config_file is None and DEFAULT_CONFIG.is_file():
+        config_file = DEFAULT_CONFIG
     ports = {name: port_base + i for i, name in enumerate(PORT_NAMES)} if port_base else None
     blocked = _parse_blocked_ports(block_ports)
     # aiosmtpd logs client mistakes (bad commands, dropped connections) as warnings.
@@ -83,23 +100,24 @@ def sandbox(
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
-            running = Sandbox(
+            running = Stack(
+                config=config_file,
                 state_file=state_file,
                 ports=ports,
-                seed_from=config_file or DEFAULT_CONFIG,
                 auto_verify_senders=auto_verify_senders,
                 rate_limit=not no_rate_limit,
                 blocked_ports=blocked,
             ).start()
         except (OSError, RuntimeError) as exc:
-            raise KartoError(f"cannot start the sandbox: {exc}") from exc
+            raise SandboxError(f"cannot start the sandbox: {exc}") from exc
         except ValueError as exc:
-            raise KartoError(str(exc)) from exc
+            raise SandboxError(str(exc)) from exc
         try:
             for name, value in running.env.items():
                 click.echo(f"export {name}={shlex.quote(value)}")
+            click.echo(READY_LINE)
             sys.stdout.flush()
-            _summary(running)
+            _summary(running, config_file)
             while not stop.wait(0.5):
                 pass
         finally:
@@ -124,18 +142,29 @@ def _parse_blocked_ports(values: tuple[str, ...]) -> dict[int, Any]:
     return blocked
 
 
-def _summary(running: Any) -> None:
+def _summary(running: Stack, config_file: Path | None) -> None:
     ports = running.ports
+    projects = running.supabase_account.project_summaries()
+    if projects:
+        source = f" (from {config_file})" if config_file is not None else ""
+        served = [f"  Supabase projects{source}:"] + [
+            f"    {p['ref']}  {p['name']}" for p in projects
+        ]
+    else:
+        served = [
+            "  Supabase projects: none (no karto.yaml here; pass -c FILE, or add one with "
+            "POST /_sandbox/projects on the Supabase API)"
+        ]
     lines = [
         "karto-smtp sandbox running:",
         f"  SMTP2GO API       {running.smtp2go_url}/v3",
         f"  sandbox admin     {running.smtp2go_url}/_sandbox/",
         f"  Supabase API      {running.supabase_url}",
         f"  Supabase Auth     {running.auth_url}/<ref>",
-        f"  projects          {', '.join(running.project_refs)}",
+        *served,
         f"  SMTP STARTTLS     127.0.0.1:{ports['starttls']}  (relay ports 25, 2525, 8025, 587, 80)",
         f"  SMTP implicit TLS 127.0.0.1:{ports['tls']}  (relay ports 465, 8465, 443)",
-        f"  CA certificate    {running.tls.cert_file}",
+        f"  CA certificate    {running.tls.cert_file if running.tls else '-'}",
         *(f"  blocked port      {port} ({mode})" for port, mode in running.blocked.items()),
         *(f"  note: {note}" for note in running.notes),
         "Press Ctrl-C to stop.",
@@ -146,7 +175,7 @@ def _summary(running: Any) -> None:
 def _sandbox_url() -> str:
     url = os.environ.get(SANDBOX_URL_ENV, "").strip().rstrip("/")
     if not url:
-        raise KartoError(
+        raise SandboxError(
             f"{SANDBOX_URL_ENV} is not set: start `karto-smtp sandbox` and export the variables "
             "it prints"
         )
@@ -160,14 +189,16 @@ def _request(method: str, path: str, timeout: float = HTTP_TIMEOUT, **kwargs: An
     try:
         response = httpx.request(method, url, timeout=timeout, **kwargs)
     except httpx.HTTPError as exc:
-        raise KartoError(f"the sandbox at {url} is not reachable ({exc}); is it running?") from exc
+        raise SandboxError(
+            f"the sandbox at {url} is not reachable ({exc}); is it running?"
+        ) from exc
     try:
         body = response.json() if response.content else None
     except ValueError:
         body = None
     if response.status_code >= 400:
         message = body.get("message") if isinstance(body, dict) else None
-        raise KartoError(
+        raise SandboxError(
             f"sandbox: {method} {path} answered {response.status_code}: {message or response.text}"
         )
     return body
@@ -213,4 +244,4 @@ def mail(as_json: bool, wait: float, recipient: str | None) -> None:
         if not messages:
             click.echo("No messages.", err=True)
     if wait and not messages:
-        raise KartoError(f"no message{' to ' + recipient if recipient else ''} within {wait:g}s")
+        raise SandboxError(f"no message{' to ' + recipient if recipient else ''} within {wait:g}s")

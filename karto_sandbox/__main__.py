@@ -1,0 +1,3 @@
+from karto_sandbox.cli import sandbox
+
+sandbox(prog_name="python -m karto_sandbox")

@@ -1,0 +1,162 @@
+"""The HTTP base every emulator shares: routing, faults, the redacted request log, the admin
+index. Exercised through the stack's own services, as a client sees them."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from karto_sandbox.http import redact
+from karto_sandbox.stack import Stack
+
+KEY = "api-" + "H7t7p0Base" * 3 + "xy"
+TOKEN = "sbp_http_base"
+
+
+@pytest.fixture
+def smtp2go(stack: Stack) -> httpx.Client:
+    stack.smtp2go_account.add_api_key(KEY)
+    return httpx.Client(base_url=stack.smtp2go_url, headers={"X-Smtp2go-Api-Key": KEY}, timeout=5)
+
+
+def add_fault(stack: Stack, **fault) -> None:
+    answer = httpx.post(f"{stack.smtp2go_url}/_sandbox/faults", json=fault)
+    assert answer.status_code == 201
+
+
+def view(client: httpx.Client, **kwargs) -> httpx.Response:
+    return client.post("/v3/users/smtp/view", json={}, **kwargs)
+
+
+def test_routes_and_unknown_methods(stack, smtp2go):
+    assert view(smtp2go).status_code == 200
+    assert smtp2go.get("/v3/users/smtp/view").status_code == 405
+    assert smtp2go.post("/v3/nothing").status_code == 404
+    supabase = httpx.Client(
+        base_url=stack.supabase_url, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    stack.supabase_account.add_token(TOKEN)
+    stack.supabase_account.add_project("abcdefghijklmnopqrst", "p")
+    # A path parameter reaches the handler.
+    assert supabase.get("/v1/projects/abcdefghijklmnopqrst").json()["ref"] == (
+        "abcdefghijklmnopqrst"
+    )
+
+
+def test_status_fault_answers_n_times_then_the_real_handler(stack, smtp2go):
+    add_fault(stack, kind="status", status=429, times=2, body={"message": "slow down"})
+    answers = [view(smtp2go) for _ in range(3)]
+    assert [a.status_code for a in answers] == [429, 429, 200]
+    assert answers[0].json() == {"message": "slow down"}
+
+
+def test_latency_fault_delays_matching_routes_only(stack, smtp2go):
+    add_fault(stack, kind="latency", seconds=0.3, path="/v3/domain/view")
+    start = time.perf_counter()
+    assert view(smtp2go).status_code == 200
+    fast = time.perf_counter() - start
+    start = time.perf_counter()
+    assert smtp2go.post("/v3/domain/view", json={}).status_code == 200
+    assert time.perf_counter() - start >= 0.3 > fast
+
+
+def test_malformed_fault_sends_broken_json(stack, smtp2go):
+    add_fault(stack, kind="malformed", times=1)
+    response = view(smtp2go)
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+
+
+def test_drop_fault_closes_without_an_answer(stack, smtp2go):
+    add_fault(stack, kind="drop", times=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        view(smtp2go)
+    assert view(smtp2go).status_code == 200
+
+
+def test_timeout_fault_holds_the_connection_past_the_client_timeout(stack, smtp2go):
+    add_fault(stack, kind="timeout", seconds=1.0, times=1)
+    with pytest.raises(httpx.ReadTimeout):
+        view(smtp2go, timeout=0.2)
+
+
+def test_unknown_fault_kind_is_refused(stack):
+    response = httpx.post(f"{stack.smtp2go_url}/_sandbox/faults", json={"kind": "explode"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "kind must be latency, status, timeout, drop or malformed"
+    }
+
+
+def test_request_log_redacts_secrets(stack):
+    stack.smtp2go_account.add_api_key(KEY)
+    httpx.post(
+        f"{stack.smtp2go_url}/v3/users/smtp/add",
+        json={"api_key": KEY, "username": "redacted01", "email_password": "Vq7#mL2!xR9$wK4p"},
+    ).raise_for_status()
+    log = httpx.get(f"{stack.smtp2go_url}/_sandbox/requests").json()
+    assert log == [
+        {
+            "service": "smtp2go",
+            "method": "POST",
+            "path": "/v3/users/smtp/add",
+            "status": 200,
+            "body": {
+                "api_key": "(redacted)",
+                "username": "redacted01",
+                "email_password": "(redacted)",
+            },
+            "headers": {
+                "user-agent": f"python-httpx/{httpx.__version__}",
+                "content-type": "application/json",
+            },
+        }
+    ]
+
+
+def test_redact_leaves_non_secret_values_alone():
+    assert redact([{"email_password": "p", "username": "karto", "smtp_pass": ""}]) == [
+        {"email_password": "(redacted)", "username": "karto", "smtp_pass": ""}
+    ]
+    assert redact({"nested": {"smtp_pass": "hunter2", "keep": "x"}}) == {
+        "nested": {"smtp_pass": "(redacted)", "keep": "x"}
+    }
+
+
+def test_admin_routes_are_neither_logged_nor_faulted(stack, smtp2go):
+    add_fault(stack, kind="status", status=500)
+    assert httpx.get(f"{stack.smtp2go_url}/_sandbox/").status_code == 200
+    assert httpx.get(f"{stack.smtp2go_url}/_sandbox/requests").json() == []
+
+
+@pytest.mark.parametrize("service", ["smtp2go", "supabase", "auth"])
+def test_every_service_answers_an_admin_index(stack, service):
+    url = {"smtp2go": stack.smtp2go_url, "supabase": stack.supabase_url, "auth": stack.auth_url}
+    index = httpx.get(f"{url[service]}/_sandbox/").json()
+    routes = {(r["method"], r["path"]) for r in index["admin_routes"]}
+    # The base routes on every service.
+    assert {
+        ("GET", "/_sandbox/"),
+        ("GET", "/_sandbox/requests"),
+        ("DELETE", "/_sandbox/requests"),
+        ("POST", "/_sandbox/faults"),
+        ("DELETE", "/_sandbox/faults"),
+    } <= routes
+    assert all(r["summary"] for r in index["admin_routes"])
+
+
+def test_the_index_lists_every_admin_route_a_service_registers(stack):
+    for app in (stack.smtp2go_app, stack.supabase_app):
+        registered = {
+            (route.method, route.pattern.pattern)
+            for route in app.routes
+            if route.pattern.pattern.startswith("/_sandbox/")
+        }
+        listed = {
+            (entry.method, entry.path.replace("{ref}", "(?P<ref>[^/]+)"))
+            for entry in app.admin_index
+        }
+        assert registered == listed
