@@ -430,6 +430,16 @@ def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Python's default backlog is 5: a client that opens 100 connections at once (a plan over
+    # 100 projects) would wait for SYN retries, seconds each, on a server that is idle.
+    request_queue_size = 256
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        # Answers are small and written in pieces; without this, Nagle's algorithm and
+        # delayed ACKs add tens of milliseconds to a request on loopback.
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-answer (a cancelled read, a timeout) is normal traffic,

@@ -3,6 +3,7 @@ index. Exercised through the stack's own services, as a client sees them."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -160,3 +161,23 @@ def test_the_index_lists_every_admin_route_a_service_registers(stack):
             for entry in app.admin_index
         }
         assert registered == listed
+
+
+def test_two_hundred_clients_connect_at_once_without_a_syn_retry(sandbox) -> None:
+    """A plan over many projects opens many connections at once; none may wait for a SYN
+    retransmission (the first comes after one second), so a 0.9 s connect timeout holds."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    url = urlsplit(sandbox.env["SUPABASE_API_URL"])
+    barrier = threading.Barrier(200)
+
+    def connect(_: int) -> bool:
+        barrier.wait()
+        with socket.create_connection((url.hostname, url.port), timeout=0.9) as conn:
+            conn.sendall(b"GET /_sandbox/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return conn.recv(12).startswith(b"HTTP/1.")
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        assert all(pool.map(connect, range(200)))
