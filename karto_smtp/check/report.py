@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from dataclasses import dataclass
 from typing import Literal
@@ -12,7 +11,6 @@ import click
 Status = Literal["pass", "fail", "skip", "warn"]
 Link = Literal["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
 
-FORMAT_VERSION = "1.0"
 LINK_TITLES: dict[str, str] = {
     "reach": "reach",
     "tls": "TLS",
@@ -64,14 +62,16 @@ def summary(rows: list[Row]) -> dict[str, int]:
 
 
 def render_json(rows: list[Row], config: str) -> str:
-    document = {
-        "format_version": FORMAT_VERSION,
+    from karto_smtp.views.envelope import dumps, envelope
+
+    ok = exit_code(rows) == 0
+    payload = {
         "config": config,
-        "ok": exit_code(rows) == 0,
+        "ok": ok,
         "summary": summary(rows),
         "rows": [row.as_dict() for row in rows],
     }
-    return json.dumps(document, indent=2) + "\n"
+    return dumps(envelope("check", "ok" if ok else "failed", {"check": payload}))
 
 
 def _ms(row: Row) -> str:

@@ -128,37 +128,71 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI; every failure prints one line on stderr and exits non-zero."""
+    """Run the CLI; every failure prints one line on stderr and exits non-zero.
+
+    With `--format json`, a failure also prints the JSON envelope on stdout (status
+    "error" or "interrupted"), so a pipeline always gets one document to read.
+    """
     import signal
+
+    from karto_smtp.views.envelope import json_command
 
     setup_logging(debug_requested())
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    args = sys.argv[1:] if argv is None else list(argv)
+    as_json = json_command(args, list(COMMANDS))
     try:
-        return cli.main(args=argv, prog_name="karto-smtp", standalone_mode=False)
+        return cli.main(args=args, prog_name="karto-smtp", standalone_mode=False)
     except KartoError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(as_json, _error_code(exc), str(exc), exc.exit_code)
     except click.exceptions.Abort as exc:
         # click turns Ctrl-C into Abort; the shell convention for SIGINT is 128 + 2.
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+            _fail(as_json, "interrupted", "Interrupted.", 130, prefix="")
+        _fail(as_json, "aborted", "Aborted.", 1, prefix="")
     except click.ClickException as exc:
+        if as_json:
+            _print_json_error(as_json, "usage", exc.format_message())
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
     except (KeyboardInterrupt, Terminated) as stopped:
         # Work cut short leaves coroutines unawaited; their warnings are noise now.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         interrupted = isinstance(stopped, KeyboardInterrupt)
-        click.echo("Interrupted." if interrupted else "Terminated.", err=True)
-        sys.exit(130 if interrupted else 143)
+        text = "Interrupted." if interrupted else "Terminated."
+        _fail(as_json, "interrupted", text, 130 if interrupted else 143, prefix="")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
+        if as_json:
+            _print_json_error(as_json, "unexpected", f"unexpected {type(exc).__name__}")
         _unexpected(exc)
+
+
+def _error_code(exc: KartoError) -> str:
+    from karto_smtp.errors import ApiError, ConfigError, StalePlanError
+
+    for kind, code in ((StalePlanError, "stale-plan"), (ConfigError, "config"), (ApiError, "api")):
+        if isinstance(exc, kind):
+            return code
+    return "error"
+
+
+def _print_json_error(command: str, code: str, message: str) -> None:
+    from karto_smtp.views.envelope import dumps, envelope, error
+
+    status = "interrupted" if code == "interrupted" else "error"
+    click.echo(dumps(envelope(command, status, errors=[error(code, message)])), nl=False)
+
+
+def _fail(
+    as_json: str | None, code: str, message: str, exit_code: int, prefix: str = "Error: "
+) -> NoReturn:
+    if as_json:
+        _print_json_error(as_json, code, message)
+    click.echo(f"{prefix}{message}", err=True)
+    sys.exit(exit_code)
 
 
 def _unexpected(exc: Exception) -> NoReturn:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -62,6 +63,14 @@ def _plural(count: int, word: str) -> str:
     help="Write env(NAME) instead of 'generate' for a password; KEY is an SMTP user, or a "
     "project's ref or name. A bare NAME when only one password needs naming. Repeatable.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="json: what was written, as the JSON envelope on stdout (needs -o FILE).",
+)
 def import_(
     refs: tuple[str, ...],
     usernames: tuple[str, ...],
@@ -69,6 +78,7 @@ def import_(
     output: str,
     force: bool,
     password_env: tuple[str, ...],
+    fmt: str,
 ) -> None:
     """Write a karto.yaml that declares what the live services hold now.
 
@@ -87,6 +97,8 @@ def import_(
 
     if not (everything or refs or usernames):
         raise KartoError("say what to import: --all, or --project REF and/or --smtp-user NAME")
+    if fmt == "json" and output == out.STDOUT:
+        raise KartoError("--format json prints the report on stdout: write the file with -o FILE")
     selection = importer.Selection(
         everything=everything,
         refs=list(dict.fromkeys(refs)),
@@ -125,6 +137,10 @@ def import_(
             click.echo(finding.format(), err=True)
     where = "stdout" if output == out.STDOUT else output
     click.echo(f"Wrote {where}: {_summary(imported)}.", err=True)
+    if fmt == "json":
+        _report_json(output, imported, checked.findings, [str(p.get("ref")) for p in skipped])
+        if checked.errors:
+            sys.exit(1)  # the report above already says why; no second document
     if checked.errors:
         raise ConfigError(
             f"the live setup breaks {_plural(len(checked.errors), 'rule')} that karto-smtp "
@@ -161,6 +177,31 @@ def _summary(imported: Imported) -> str:
         parts.append(_plural(imported.domains, "sender domain"))
     parts.append(_plural(len(imported.projects), "Supabase project"))
     return ", ".join(parts)
+
+
+def _report_json(output: str, imported: Imported, findings: list[Any], skipped: list[str]) -> None:
+    from karto_smtp.views.envelope import dumps, envelope
+
+    errors = [f for f in findings if f.severity == "error"]
+    payload = {
+        "import": {
+            "output": output,
+            "summary": _summary(imported),
+            "password_take_over": list(imported.handed_off),
+            "skipped_projects": skipped,
+            "findings": [
+                {
+                    "severity": f.severity,
+                    "code": f.code,
+                    "location": f.location,
+                    "message": f.message,
+                }
+                for f in findings
+            ],
+        }
+    }
+    status = "invalid" if errors else "written"
+    click.echo(dumps(envelope("import", status, payload)), nl=False)
 
 
 __all__ = ["import_"]

@@ -47,8 +47,20 @@ def _summary(loaded: LoadedConfig) -> str:
     is_flag=True,
     help="An env()/file() secret that cannot be read here is an error, not a note.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="json: one envelope on stdout with every finding.",
+)
 def validate(
-    files: tuple[Path, ...], config_option: Path | None, strict: bool, require_secrets: bool
+    files: tuple[Path, ...],
+    config_option: Path | None,
+    strict: bool,
+    require_secrets: bool,
+    fmt: str,
 ) -> None:
     """Check karto.yaml offline: schema and lint rules. Exit 1 on any error.
 
@@ -57,6 +69,9 @@ def validate(
     --require-secrets. FILE... (as a pre-commit hook passes them) checks each file.
     """
     paths = list(files) if files else [config_path(config_option)]
+    if fmt == "json":
+        _validate_json(paths, strict, require_secrets)
+        return
     failures = [
         failure
         for path in paths
@@ -70,8 +85,9 @@ def validate(
         raise ConfigError(f"{len(failures)} of {len(paths)} files are invalid")
 
 
-def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None:
-    """Print the findings and the verdict of one file; the failure message, or None."""
+def _findings(
+    path: Path, strict: bool, require_secrets: bool
+) -> tuple[LoadedConfig | None, list[LintFinding]]:
     loaded: LoadedConfig | None = None
     try:
         loaded = load_config(path, check=False)
@@ -80,6 +96,52 @@ def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None
         findings = exc.findings
     if strict:
         findings = [f.as_error() if f.severity == "warning" else f for f in findings]
+    return loaded, findings
+
+
+def _validate_json(paths: list[Path], strict: bool, require_secrets: bool) -> None:
+    import sys
+
+    from karto_smtp.views.envelope import dumps, envelope
+
+    results = []
+    for path in paths:
+        try:
+            loaded, findings = _findings(path, strict, require_secrets)
+        except ConfigError as exc:  # the file cannot be read at all
+            loaded, findings = None, []
+            results.append({"path": str(path), "valid": False, "error": str(exc), "findings": []})
+            continue
+        results.append(
+            {
+                "path": str(path),
+                "valid": loaded is not None and not any(f.severity == "error" for f in findings),
+                "summary": _summary(loaded) if loaded is not None else None,
+                "findings": [
+                    {
+                        "severity": f.severity,
+                        "code": f.code,
+                        "location": f.location,
+                        "path": f.path,
+                        "message": f.message,
+                        "hint": f.hint,
+                    }
+                    for f in findings
+                ],
+            }
+        )
+    valid = all(r["valid"] for r in results)
+    document = envelope(
+        "validate", "valid" if valid else "invalid", {"validate": {"files": results}}
+    )
+    click.echo(dumps(document), nl=False)
+    if not valid:
+        sys.exit(1)
+
+
+def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None:
+    """Print the findings and the verdict of one file; the failure message, or None."""
+    loaded, findings = _findings(path, strict, require_secrets)
     for finding in findings:
         click.echo(finding.format(), err=True)
     counts = {

@@ -1,8 +1,10 @@
 """The one JSON envelope every command prints with `--format json` (and plan files use).
 
-Contract: `format_version` is MAJOR.MINOR; a minor bump only adds keys, a major bump may
-change or remove them. `command` names the command, `status` its outcome, and the
-command's payload sits under a key named after it (`plan`, `apply`, `check`, ...).
+Contract (docs/json-format.md, schema in `output.schema.json` beside this module):
+`format_version` is MAJOR.MINOR; a minor bump only adds keys, a major bump may change or
+remove them. `command` names the command, `status` its outcome, and the command's payload
+sits under a key named after it (`plan`, `apply`, `check`, `validate`, `import`). A
+command that fails before it has a payload still prints the envelope, with `errors`.
 """
 
 from __future__ import annotations
@@ -32,5 +34,24 @@ def envelope(
     return document
 
 
+def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """One entry of `errors`: a stable code, the message printed on stderr, and details."""
+    return {"code": code, "message": message, **extra}
+
+
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def json_command(argv: list[str], commands: list[str]) -> str | None:
+    """The command a command line runs with `--format json`, or None.
+
+    Read from the arguments themselves so that even a usage error (before any command
+    code runs) still answers in JSON.
+    """
+    wants_json = "--format=json" in argv or any(
+        arg == "--format" and after == "json" for arg, after in zip(argv, argv[1:], strict=False)
+    )
+    if not wants_json:
+        return None
+    return next((arg for arg in argv if arg in commands), None)

@@ -25,7 +25,7 @@ OTHER_PASSWORD = "Zq4-Hn8wB2tY6cM1pR5k"
 class CliResult(cli_runner.CliResult):
     def rows(self) -> dict[tuple[str, str], dict[str, Any]]:
         """JSON rows keyed by (link, subject)."""
-        return {(r["link"], r["subject"]): r for r in self.json()["rows"]}
+        return {(r["link"], r["subject"]): r for r in self.json()["check"]["rows"]}
 
 
 class Live:
@@ -63,7 +63,7 @@ class Live:
 
     def check(self, config: Path, *args: str) -> CliResult:
         result = self.cli("check", "-c", str(config), "--format", "json", *args)
-        for row in result.json()["rows"]:
+        for row in result.json()["check"]["rows"]:
             # Every red or yellow row says what to do; no other row does.
             assert bool(row["fix"]) == (row["status"] in ("fail", "warn")), row
         return result

@@ -24,7 +24,7 @@ STATUS_ORDER = ["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supa
 
 
 def statuses(result) -> dict[str, str]:
-    return {row["link"]: row["status"] for row in result.json()["rows"]}
+    return {row["link"]: row["status"] for row in result.json()["check"]["rows"]}
 
 
 def test_happy_path_generated_password_mails_through_supabase(live: Live) -> None:
@@ -36,10 +36,21 @@ def test_happy_path_generated_password_mails_through_supabase(live: Live) -> Non
 
     assert result.exit_code == 0, result.stdout
     document = result.json()
-    assert document["format_version"] == "1.0"
-    assert document["ok"] is True
-    assert [r["link"] for r in document["rows"]] == STATUS_ORDER
-    assert set(document["rows"][0]) == {"link", "subject", "status", "ms", "detail", "fix"}
+    assert (document["format_version"], document["command"], document["status"]) == (
+        "2.0",
+        "check",
+        "ok",
+    )
+    assert document["check"]["ok"] is True
+    assert [r["link"] for r in document["check"]["rows"]] == STATUS_ORDER
+    assert set(document["check"]["rows"][0]) == {
+        "link",
+        "subject",
+        "status",
+        "ms",
+        "detail",
+        "fix",
+    }
     assert statuses(result) == {
         "reach": "pass",
         "tls": "pass",
