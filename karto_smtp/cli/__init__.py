@@ -6,16 +6,22 @@ Start-up stays light: `karto-smtp validate` never imports httpx, deepdiff or the
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import threading
+import traceback
 import warnings
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from karto_smtp import __version__
 from karto_smtp.errors import KartoError
+from karto_smtp.log import LOG_ENV, debug_enabled, debug_requested, setup_logging
+
+# An unexpected error's text is shown up to this length; --debug shows all of it.
+MAX_DETAIL = 200
 
 # name -> "module:attribute"; each module owns one concept's commands.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -59,8 +65,23 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="karto-smtp")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show what karto-smtp does on stderr, and a traceback on an unexpected error "
+    f"(also: {LOG_ENV}=debug).",
+)
+def cli(debug: bool) -> None:
     """Manage SMTP2GO users and senders and Supabase Auth SMTP settings as code."""
+    if debug:
+        setup_logging(True)
+    ctx = click.get_current_context()
+    logging.getLogger(__name__).debug(
+        "karto-smtp %s, Python %s, command %s",
+        __version__,
+        sys.version.split()[0],
+        ctx.invoked_subcommand,
+    )
 
 
 class Terminated(BaseException):
@@ -72,17 +93,22 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI; expected failures print one line on stderr and exit 1."""
+    """Run the CLI; every failure prints one line on stderr and exits non-zero."""
     import signal
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    setup_logging(debug_requested())
     try:
         return cli.main(args=argv, prog_name="karto-smtp", standalone_mode=False)
     except KartoError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C into Abort; the shell convention for SIGINT is 128 + 2.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
@@ -96,6 +122,25 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130 if interrupted else 143)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    """A bug or an unforeseen condition: one line, or the traceback with --debug."""
+    if debug_enabled():
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        detail = " ".join(str(exc).split())
+        if len(detail) > MAX_DETAIL:
+            detail = detail[: MAX_DETAIL - 1] + "…"
+        name = type(exc).__name__
+        click.echo(
+            f"Error: unexpected {name}{': ' + detail if detail else ''}; "
+            "run with --debug for details",
+            err=True,
+        )
+    sys.exit(1)
 
 
 def color_enabled(stream: Any = None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import logging
 import os
 import types
 import typing
@@ -30,6 +31,8 @@ from karto_smtp.config.yaml_loader import (
 )
 from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import Secret, SecretRef
+
+_log = logging.getLogger(__name__)
 
 CONFIG_ENV = "KARTO_CONFIG"
 DEFAULT_CONFIG = "karto.yaml"
@@ -112,6 +115,7 @@ def load_config(
     except OSError as exc:
         raise ConfigError(f"{display}: cannot read ({exc.strerror})") from None
     digest = hashlib.sha256(raw).hexdigest()
+    _log.debug("read %s: %d bytes, sha256 %s", display, len(raw), digest[:16])
     try:
         # utf-8-sig: editors on Windows may save a byte-order mark.
         text = raw.decode("utf-8-sig")
