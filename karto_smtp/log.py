@@ -14,6 +14,8 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from karto_smtp.redaction import RedactingFilter
+
 LOG_ENV = "KARTO_LOG"
 ROOT_LOGGER = "karto_smtp"
 
@@ -53,6 +55,8 @@ def setup_logging(debug: bool) -> None:
         logger.propagate = True
         return
     handler = _StderrHandler()
+    # Request lines carry URLs and services' words: scrubbed of every secret on the way out.
+    handler.addFilter(RedactingFilter())
     handler.setFormatter(
         logging.Formatter("debug %(asctime)s.%(msecs)03d %(name)s: %(message)s", "%H:%M:%S")
     )

@@ -21,8 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from karto_smtp.errors import ConfigError
-
-REDACTED = "(sensitive value)"
+from karto_smtp.redaction import REDACTED, register
 
 SecretKind = Literal["env", "file", "generate"]
 
@@ -35,7 +34,10 @@ PASSWORD_REF_PATTERN = r"^(env\([A-Za-z_][A-Za-z0-9_]*\)|file\(.+\)|generate)$"
 
 
 class Secret:
-    """A secret value. It prints, logs, formats and serialises as `(sensitive value)`."""
+    """A secret value. It prints, logs, formats and serialises as `(sensitive value)`.
+
+    Making one registers its value for redaction (`karto_smtp.redaction`).
+    """
 
     __slots__ = ("__value",)
 
@@ -43,6 +45,8 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError("Secret wraps a str")
         self.__value = value
+        # Whatever a service echoes back is scrubbed of it before it is shown.
+        register(value)
 
     def reveal(self) -> str:
         """The value itself: call this only where it leaves for its destination."""

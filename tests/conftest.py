@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from karto_smtp import redaction
 from karto_smtp.sandbox.sandbox import Sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,3 +42,11 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """One command's secrets are not the next test's: a process runs one command."""
+    redaction.forget_all()
+    yield
+    redaction.forget_all()

@@ -19,6 +19,7 @@ import click
 from karto_smtp import __version__
 from karto_smtp.errors import KartoError
 from karto_smtp.log import LOG_ENV, debug_enabled, debug_requested, setup_logging
+from karto_smtp.redaction import redact
 
 # An unexpected error's text is shown up to this length; --debug shows all of it.
 MAX_DETAIL = 200
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="karto-smtp", standalone_mode=False)
     except KartoError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort as exc:
         # click turns Ctrl-C into Abort; the shell convention for SIGINT is 128 + 2.
@@ -129,9 +130,9 @@ def main(argv: list[str] | None = None) -> Any:
 def _unexpected(exc: Exception) -> NoReturn:
     """A bug or an unforeseen condition: one line, or the traceback with --debug."""
     if debug_enabled():
-        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
     else:
-        detail = " ".join(str(exc).split())
+        detail = " ".join(redact(str(exc)).split())
         if len(detail) > MAX_DETAIL:
             detail = detail[: MAX_DETAIL - 1] + "…"
         name = type(exc).__name__
