@@ -205,7 +205,7 @@ def test_port_dropping_packets_times_out_and_every_port_is_reported(
         ).to_env(),
     )
     try:
-        result = live.check(config, "--timeout", "0.3")
+        result = live.check(config, "--step-timeout", "0.3")
     finally:
         blocked.close()
 
