@@ -1,12 +1,12 @@
 """How long `plan` takes to fail (or get through) when a service is slow, refuses or throttles.
 
-    python bench/bench_failures.py [--slow] [--code DIR]
+    python bench/bench_failures.py [--slow] [--code DIR] [--case TEXT]
 
 Each case injects one fault into the sandbox and runs `karto-smtp plan` as a real process
 with the default timeouts and backoff, then prints the wall time, the exit code, how many
 requests reached the services and how many lines were printed on stderr. --slow adds the
-cases that take half a minute or more (a hung read, a minute-long rate limit). --code runs
-the CLI from another checkout of karto-smtp (its top folder), to compare versions.
+cases that take half a minute or more (a hung read, a long rate limit). --code runs the
+CLI from another checkout of karto-smtp (its top folder), to compare versions.
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str], bool]] = [
         True,
     ),
     (
-        "Supabase 429 with its own X-RateLimit-Reset (a minute)",
+        "Supabase 429, Retry-After: 45, every time",
         "supabase",
-        {"kind": "status", "status": 429},
+        {"kind": "status", "status": 429, "headers": {"Retry-After": "45"}},
         [],
         True,
     ),
@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--slow", action="store_true")
     parser.add_argument("--code", type=Path, help="run the CLI from this checkout")
+    parser.add_argument("--case", default="", help="only the cases whose name contains this")
     options = parser.parse_args()
 
     from karto_smtp.sandbox.sandbox import Sandbox
@@ -85,7 +86,7 @@ def main() -> None:
         bases = {"smtp2go": env["KARTO_SANDBOX_URL"], "supabase": env["SUPABASE_API_URL"]}
         print(f"{'case':<56} {'exit':>4} {'seconds':>8} {'requests':>8} {'stderr lines':>12}")
         for name, service, fault, extra, slow in CASES:
-            if slow and not options.slow:
+            if (slow and not options.slow) or options.case not in name:
                 continue
             for base in bases.values():
                 httpx.delete(f"{base}/_sandbox/faults")
