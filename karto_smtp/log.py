@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Mapping
 
+from karto_smtp.redaction import RedactingFilter
+
 LOG_ENV = "KARTO_LOG"
 ROOT_LOGGER = "karto_smtp"
 
@@ -45,6 +47,8 @@ def setup_logging(debug: bool) -> None:
         return
     # sys.stderr as it is now: main() calls this on every run, after any redirection.
     handler = _StderrHandler(sys.stderr)
+    # Request lines carry URLs and services' words: scrubbed of every secret on the way out.
+    handler.addFilter(RedactingFilter())
     handler.setFormatter(
         logging.Formatter("debug %(asctime)s.%(msecs)03d %(name)s: %(message)s", "%H:%M:%S")
     )

@@ -21,6 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from karto_smtp.errors import ConfigError
+from karto_smtp.redaction import REDACTED, register
 from karto_smtp.small_files import (
     KIB,
     FileTooLarge,
@@ -29,7 +30,6 @@ from karto_smtp.small_files import (
     read_small_file,
 )
 
-REDACTED = "(sensitive value)"
 # Keys, tokens and passwords are under 1 KiB; a larger file is a wrong path.
 MAX_SECRET_BYTES = 64 * KIB
 
@@ -54,7 +54,10 @@ PASSWORD_REF_PATTERN = r"^(env\([A-Za-z_][A-Za-z0-9_]*\)|file\(.+\)|generate)$"
 
 
 class Secret:
-    """A secret value. It prints, logs, formats and serialises as `(sensitive value)`."""
+    """A secret value. It prints, logs, formats and serialises as `(sensitive value)`.
+
+    Making one registers its value for redaction (`karto_smtp.redaction`).
+    """
 
     __slots__ = ("__value",)
 
@@ -62,6 +65,8 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError("Secret wraps a str")
         self.__value = value
+        # Whatever a service echoes back is scrubbed of it before it is shown.
+        register(value)
 
     def reveal(self) -> str:
         """The value itself: call this only where it leaves for its destination."""

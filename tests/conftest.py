@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from karto_sandbox.stack import Stack
+from karto_smtp import redaction
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +41,11 @@ def sandbox_env(sandbox: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """One command's secrets are not the next test's: a process runs one command."""
+    redaction.forget_all()
+    yield
+    redaction.forget_all()

@@ -135,7 +135,10 @@ def smtp_refused(code: int) -> str:
 
 
 def session_broken() -> str:
-    return "the relay dropped the session: run check again, with a larger --timeout if it timed out"
+    return (
+        "the relay dropped the session: run check again, with a larger --step-timeout if it "
+        "timed out"
+    )
 
 
 # -- Supabase ----------------------------------------------------------------------------

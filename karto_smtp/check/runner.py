@@ -8,10 +8,11 @@ rows come last because judging Supabase's password digest needs the AUTH outcome
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from karto_smtp import deadline
 from karto_smtp.check import hints
 from karto_smtp.check.relay_map import RELAY_ENV, RelayMap, ca_file_from_env, client_ssl_context
 from karto_smtp.check.report import Row
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from karto_smtp.config.load import LoadedConfig
     from karto_smtp.secrets import Secret
 
+T = TypeVar("T")
+
 GENERATED_SKIP = (
     "skipped: the password is `generate`: SMTP2GO never returns it and Supabase returns only "
     "an HMAC digest of it, so AUTH cannot be tried from here"
@@ -45,7 +48,8 @@ NOT_ASKED_SEND = "not asked: --send-test-to ADDRESS sends a test message"
 
 @dataclass
 class CheckOptions:
-    timeout: float = 5.0
+    # Each connection and SMTP reply; the run's --timeout (deadline.current()) may cut it.
+    step_timeout: float = 5.0
     send_test_to: str | None = None
     via_supabase: str | None = None
 
@@ -132,7 +136,7 @@ class Checker:
             return
         from karto_smtp.check.smtp2go_probe import read_state
 
-        state = read_state(account.resolved_api_url(self.environ), key.reveal())
+        state = read_state(account.resolved_api_url(self.environ), key.reveal(), account.api_key)
         if state.error is not None:
             self._smtp2go_problem = f"SMTP2GO's API was not readable: {state.error}"
         else:
@@ -159,7 +163,7 @@ class Checker:
         try:
             start = time.perf_counter()
             try:
-                tls = session.open()
+                tls = self._timed(session, f"the TLS handshake with {relay.host}", session.open)
             except ProbeError as exc:
                 fix = self._tls_fix(relay, session, exc)
                 outcome.rows.append(
@@ -178,9 +182,26 @@ class Checker:
             session.close()
         return outcome
 
+    # -- the run's --timeout around each SMTP step ----------------------------------------
+    def _step_timeout(self) -> float:
+        return deadline.current().cap(self.options.step_timeout)
+
+    @staticmethod
+    def _in_time(doing: str) -> None:
+        """A step cut short by the deadline ends the check with one line, not a row."""
+        deadline.current().check(doing)
+
+    def _timed(self, session: SmtpSession, doing: str, step: Callable[[], T]) -> T:
+        session.set_timeout(self._step_timeout())
+        try:
+            return step()
+        finally:
+            self._in_time(doing)
+
     def _reach(self, relay: RelayTarget, rows: list[Row]) -> SmtpSession | None:
-        timeout = self.options.timeout
+        timeout = self._step_timeout()
         first = dial(self.relay_map, relay.host, relay.port, timeout)
+        self._in_time(f"connecting to {relay.host}:{relay.port}")
         if first.sock is not None:
             target = self.relay_map.resolve(relay.host, relay.port, implicit_tls(relay.port))
             mapped = self.relay_map.is_mapped(relay.host, relay.port)
@@ -198,7 +219,8 @@ class Checker:
             )
             rows.append(Row("reach", relay.label, "fail", first.ms, detail, fix))
             return None
-        others = dial_alternatives(self.relay_map, relay.host, relay.port, timeout)
+        others = dial_alternatives(self.relay_map, relay.host, relay.port, self._step_timeout())
+        self._in_time(f"trying the other ports of {relay.host}")
         working = [d for d in others if d.sock is not None]
         closed = [str(d.port) for d in others if d.sock is None]
         if working:
@@ -260,8 +282,11 @@ class Checker:
             return False
 
         start = time.perf_counter()
+        password = outcome.password.reveal()
         try:
-            reply = session.login(user, outcome.password.reveal())
+            reply = self._timed(
+                session, f"AUTH as {user} on {relay.host}", lambda: session.login(user, password)
+            )
         except ProbeError as exc:
             outcome.rows.append(self._auth_failure(relay, user, outcome, exc, elapsed_ms(start)))
             return False
@@ -341,7 +366,9 @@ class Checker:
 
         start = time.perf_counter()
         try:
-            code, reply = session.try_sender(sender)
+            code, reply = self._timed(
+                session, f"MAIL FROM:<{sender}> on {relay.host}", lambda: session.try_sender(sender)
+            )
         except ProbeError as exc:
             return [
                 Row(
@@ -425,7 +452,11 @@ class Checker:
         message = test_message(sender, project.smtp.sender_name, recipient, project.label)
         start = time.perf_counter()
         try:
-            reply = session.send(message, sender, recipient)
+            reply = self._timed(
+                session,
+                f"sending the test message to {recipient}",
+                lambda: session.send(message, sender, recipient),
+            )
         except ProbeError as exc:
             ms = elapsed_ms(start)
             row = Row("send", project.label, "fail", ms, exc.detail, hints.session_broken())
@@ -457,9 +488,11 @@ class Checker:
         if not projects:
             return {}
         from karto_smtp.check import supabase_probe, supabase_rows
+        from karto_smtp.providers.supabase.fields import redact_digests
 
         config = self.loaded.config
         assert config.supabase is not None
+        redact_digests(project.ref for project in config.supabase.projects)
         token_ref = config.supabase.access_token_ref()
         api_url = config.supabase.resolved_api_url(self.environ)
         try:
@@ -467,7 +500,11 @@ class Checker:
         except ConfigError:
             token = None
         refs = [p.ref for p, _o in projects]
-        reads = supabase_probe.read_configs(api_url, token, refs) if token else {}
+        reads = (
+            supabase_probe.read_configs(api_url, token, refs, config.supabase.access_token)
+            if token
+            else {}
+        )
 
         smtp_rows: dict[str, Row] = {}
         for project, outcome in projects:
@@ -494,7 +531,7 @@ class Checker:
         mails: dict[str, OtpResult | str] = {}
         if address is not None and mail_refs:
             mails = supabase_probe.send_magic_links(
-                api_url, token, mail_refs, address, self.environ, self.options.timeout
+                api_url, token, mail_refs, address, self.environ, self.options.step_timeout
             )
         return {
             project.ref: [

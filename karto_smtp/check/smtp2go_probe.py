@@ -8,11 +8,14 @@ otherwise have shown. Imported only then: this module pulls in httpx.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from karto_smtp.errors import ApiError
 from karto_smtp.providers.smtp2go.client import Smtp2goClient
+
+if TYPE_CHECKING:
+    from karto_smtp.secrets import SecretRef
 
 
 @dataclass
@@ -30,8 +33,9 @@ class Smtp2goState:
         return any(self.domains.get(".".join(labels[i:])) for i in range(len(labels) - 1))
 
 
-async def _read(api_url: str, api_key: str) -> Smtp2goState:
-    client = Smtp2goClient(api_url, api_key)
+async def _read(api_url: str, api_key: str, key_ref: SecretRef | None) -> Smtp2goState:
+    source = replace(Smtp2goClient.default_credential, ref=key_ref)
+    client = Smtp2goClient(api_url, api_key, credential=source)
     try:
         users, senders, domains = await asyncio.gather(
             client.view_smtp_users(), client.view_single_senders(), client.view_domains()
@@ -56,5 +60,6 @@ async def _read(api_url: str, api_key: str) -> Smtp2goState:
     return state
 
 
-def read_state(api_url: str, api_key: str) -> Smtp2goState:
-    return asyncio.run(_read(api_url, api_key))
+def read_state(api_url: str, api_key: str, key_ref: SecretRef | None = None) -> Smtp2goState:
+    """`key_ref`: the key karto.yaml declares (None: SMTP2GO_API_KEY), named if refused."""
+    return asyncio.run(_read(api_url, api_key, key_ref))

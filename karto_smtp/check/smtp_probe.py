@@ -162,6 +162,17 @@ class SmtpSession:
         self._timeout = timeout
         self._smtp: smtplib.SMTP | None = None
 
+    def set_timeout(self, seconds: float) -> None:
+        """How long the next step waits for each reply (the run's --timeout may shorten it)."""
+        self._timeout = seconds
+        smtp = self._smtp
+        if smtp is None:
+            self._sock.settimeout(seconds)
+            return
+        smtp.timeout = seconds
+        if smtp.sock is not None:
+            smtp.sock.settimeout(seconds)
+
     @property
     def smtp(self) -> smtplib.SMTP:
         assert self._smtp is not None, "open() first"

@@ -6,15 +6,23 @@ Imported only when a Supabase row runs: this module pulls in httpx.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from karto_smtp import deadline
 from karto_smtp.errors import ApiError
 from karto_smtp.providers.supabase.client import SupabaseClient
+from karto_smtp.redaction import redact_url, register
+
+if TYPE_CHECKING:
+    from karto_smtp.secrets import SecretRef
+
+_log = logging.getLogger(__name__)
 
 PROJECT_URL_ENV = "SUPABASE_PROJECT_URL"
 ANON_KEY_ENV = "SUPABASE_ANON_KEY"
@@ -32,6 +40,7 @@ class AuthConfigRead:
     ms: int
     error: str | None = None
     status: int | None = None
+    fix: str | None = None
 
 
 @dataclass
@@ -50,7 +59,7 @@ async def _read_one(client: SupabaseClient, ref: str) -> AuthConfigRead:
     try:
         config = await client.get_auth_config(ref)
     except ApiError as exc:
-        return AuthConfigRead(None, _ms(start), exc.api_message, exc.status)
+        return AuthConfigRead(None, _ms(start), exc.api_message, exc.status, exc.fix)
     if not isinstance(config, dict):
         return AuthConfigRead(None, _ms(start), "the Auth config is not a JSON object")
     return AuthConfigRead(config, _ms(start))
@@ -60,6 +69,7 @@ async def _anon_key(client: SupabaseClient | None, ref: str, environ: Mapping[st
     """SUPABASE_ANON_KEY, else the project's anon (or publishable) key from the Management API."""
     key = environ.get(ANON_KEY_ENV)
     if key:
+        register(key)
         return key
     if client is None:
         raise LookupError(f"no anon key: set {ANON_KEY_ENV}, or SUPABASE_ACCESS_TOKEN to fetch it")
@@ -72,6 +82,7 @@ async def _anon_key(client: SupabaseClient | None, ref: str, environ: Mapping[st
             if isinstance(item, dict) and wanted in (item.get("name"), item.get("type")):
                 value = item.get("api_key")
                 if isinstance(value, str) and value:
+                    register(value)
                     return value
     raise LookupError(f"project {ref} has no anon or publishable API key; set {ANON_KEY_ENV}")
 
@@ -96,16 +107,28 @@ def _auth_message(response: httpx.Response) -> str:
 async def _send_otp(http: httpx.AsyncClient, url: str, anon_key: str, address: str) -> OtpResult:
     start = time.perf_counter()
     try:
-        response = await http.post(
-            f"{url}/auth/v1/otp", json={"email": address}, headers={"apikey": anon_key}
-        )
+        async with deadline.current().bounded(f"waiting for Supabase Auth at {redact_url(url)}"):
+            response = await http.post(
+                f"{url}/auth/v1/otp", json={"email": address}, headers={"apikey": anon_key}
+            )
     except httpx.HTTPError as exc:
-        return OtpResult(_ms(start), None, f"cannot reach {url}: {type(exc).__name__}")
+        _log.debug("POST %s/auth/v1/otp: %s after %d ms", redact_url(url), exc, _ms(start))
+        return OtpResult(_ms(start), None, f"cannot reach {redact_url(url)}: {type(exc).__name__}")
+    _log.debug(
+        "POST %s/auth/v1/otp: HTTP %d %s in %d ms",
+        redact_url(url),
+        response.status_code,
+        response.reason_phrase,
+        _ms(start),
+    )
     return OtpResult(_ms(start), response.status_code, _auth_message(response))
 
 
-async def _read_all(api_url: str, token: str, refs: list[str]) -> dict[str, AuthConfigRead]:
-    client = SupabaseClient(api_url, token)
+async def _read_all(
+    api_url: str, token: str, refs: list[str], token_ref: SecretRef | None
+) -> dict[str, AuthConfigRead]:
+    source = replace(SupabaseClient.default_credential, ref=token_ref)
+    client = SupabaseClient(api_url, token, credential=source)
     try:
         reads = await asyncio.gather(*(_read_one(client, ref) for ref in refs))
     finally:
@@ -138,9 +161,14 @@ async def _send_all(
     return mails
 
 
-def read_configs(api_url: str, token: str, refs: list[str]) -> dict[str, AuthConfigRead]:
-    """GET /v1/projects/{ref}/config/auth for every project, concurrently."""
-    return asyncio.run(_read_all(api_url, token, refs))
+def read_configs(
+    api_url: str, token: str, refs: list[str], token_ref: SecretRef | None = None
+) -> dict[str, AuthConfigRead]:
+    """GET /v1/projects/{ref}/config/auth for every project, concurrently.
+
+    `token_ref`: the token karto.yaml declares (None: SUPABASE_ACCESS_TOKEN), named if refused.
+    """
+    return asyncio.run(_read_all(api_url, token, refs, token_ref))
 
 
 def send_magic_links(

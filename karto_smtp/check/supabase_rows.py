@@ -63,7 +63,7 @@ def smtp_row(
         return row(
             "fail",
             f"cannot read the Auth config of {project.ref}: {read.error}",
-            hints.supabase_no_access(read.status, project.ref),
+            read.fix or hints.supabase_no_access(read.status, project.ref),
         )
     live = read.config
     if not live.get("smtp_host"):

@@ -20,6 +20,7 @@ import click
 from karto_smtp import __version__
 from karto_smtp.errors import KartoError
 from karto_smtp.log import LOG_ENV, debug_enabled, debug_requested, setup_logging
+from karto_smtp.redaction import redact
 
 # An unexpected error's text is shown up to this length; --debug shows all of it.
 MAX_DETAIL = 200
@@ -153,12 +154,14 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(as_json, "aborted", "Aborted.", 1, prefix="")
     except click.ClickException as exc:
         if as_json:
-            _print_json_error(as_json, "usage", exc.format_message())
+            _print_json_error(as_json, "usage", redact(exc.format_message()))
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
     except (KeyboardInterrupt, Terminated) as stopped:
-        # Work cut short leaves coroutines unawaited; their warnings are noise now.
+        # Work cut short leaves coroutines unawaited and tasks pending; what Python and
+        # asyncio say about them at exit is noise after the one line below.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         interrupted = isinstance(stopped, KeyboardInterrupt)
         text = "Interrupted." if interrupted else "Terminated."
         _fail(as_json, "interrupted", text, 130 if interrupted else 143, prefix="")
@@ -189,6 +192,8 @@ def _print_json_error(command: str, code: str, message: str) -> None:
 def _fail(
     as_json: str | None, code: str, message: str, exit_code: int, prefix: str = "Error: "
 ) -> NoReturn:
+    # Services' words can carry what was sent to them: no secret reaches any output.
+    message = redact(message)
     if as_json:
         _print_json_error(as_json, code, message)
     click.echo(f"{prefix}{message}", err=True)
@@ -198,9 +203,9 @@ def _fail(
 def _unexpected(exc: Exception) -> NoReturn:
     """A bug or an unforeseen condition: one line, or the traceback with --debug."""
     if debug_enabled():
-        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
     else:
-        detail = " ".join(str(exc).split())
+        detail = " ".join(redact(str(exc)).split())
         if len(detail) > MAX_DETAIL:
             detail = detail[: MAX_DETAIL - 1] + "…"
         name = type(exc).__name__

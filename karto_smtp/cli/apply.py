@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option
+from karto_smtp.cli.options import config_option, timeout_option
 from karto_smtp.errors import KartoError
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from karto_smtp.engine.provider import Provider
 
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+# What the executor records as the reason it stopped when --timeout passes.
+TIMEOUT_STOP = "timeout"
 
 
 def _stdin_is_terminal() -> bool:
@@ -49,13 +51,27 @@ def _ask_approval() -> None:
 
 
 async def _execute(planned: Planned, providers: dict[str, Provider]) -> ApplyResult:
-    """Run the executor with SIGINT/SIGTERM asking it to stop at a safe point."""
+    """Run the executor with SIGINT/SIGTERM, and --timeout, asking it to stop at a safe point.
+
+    From here on the deadline no longer cuts requests short: a change that started runs to
+    its end, and a password already set is still delivered (the executor's stop rules).
+    """
+    from karto_smtp import deadline
     from karto_smtp.cli.session import progress
     from karto_smtp.engine.executor import StopRequest, execute
 
     stop = StopRequest()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    clock = deadline.current()
+
+    def on_deadline() -> None:
+        if stop.signal is None:
+            progress(
+                f"--timeout of {clock.seconds:g} s reached: stopping at a safe point (running "
+                "changes finish, and a password already set is still delivered)"
+            )
+        stop.request(TIMEOUT_STOP)
 
     def on_signal(name: str) -> None:
         if stop.signal is not None and task is not None:
@@ -75,15 +91,21 @@ async def _execute(planned: Planned, providers: dict[str, Provider]) -> ApplyRes
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # not the main thread: no handlers
             pass
+    left = clock.until_end()
+    timer = None if left is None else loop.call_later(left, on_deadline)
     try:
-        return await execute(planned, providers, progress, stop)
+        with clock.relaxed():
+            return await execute(planned, providers, progress, stop)
     finally:
+        if timer is not None:
+            timer.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
 
 
 def _report_text(result: ApplyResult) -> None:
     from karto_smtp.engine.executor import Outcome
+    from karto_smtp.redaction import redact
 
     applied = [r for r in result.results if r.outcome is Outcome.APPLIED]
     counts = {a: sum(1 for r in applied if r.action == a) for a in ("create", "update", "delete")}
@@ -93,13 +115,15 @@ def _report_text(result: ApplyResult) -> None:
             f"{counts['delete']} destroyed."
         )
     else:
-        if result.interrupted:
+        if result.interrupted == TIMEOUT_STOP:
+            click.echo("Apply stopped by --timeout at a safe point.")
+        elif result.interrupted:
             click.echo(f"Apply interrupted by {result.interrupted}: stopped at a safe point.")
         else:
             click.echo("Apply failed." if result.status == "error" else "Apply incomplete.")
         for r in result.results:
             line = f"  {r.outcome.value}: {r.address} ({r.action})"
-            click.echo(line + (f": {r.message}" if r.message else ""))
+            click.echo(line + (f": {redact(r.message)}" if r.message else ""))
         for delivery in result.deliveries:
             if delivery.delivered or delivery.missed:
                 click.echo(
@@ -110,14 +134,15 @@ def _report_text(result: ApplyResult) -> None:
             "Run `karto-smtp plan` to see what remains; one `karto-smtp apply` finishes the job."
         )
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {redact(warning)}", err=True)
 
 
 def _report_json(plan: Plan, result: ApplyResult | None) -> None:
+    from karto_smtp.redaction import redact
     from karto_smtp.views.apply_json import apply_document
     from karto_smtp.views.envelope import dumps
 
-    click.echo(dumps(apply_document(plan, result)), nl=False)
+    click.echo(redact(dumps(apply_document(plan, result))), nl=False)
 
 
 def _exit_for(result: ApplyResult) -> None:
@@ -136,6 +161,7 @@ async def _apply(
 ) -> tuple[Plan, ApplyResult | None]:
     from karto_smtp.cli import color_enabled
     from karto_smtp.cli.session import derive, prepare, progress, render, services
+    from karto_smtp.redaction import redact
 
     state = prepare(loaded, options)
     async with services(loaded, state) as providers:
@@ -147,11 +173,15 @@ async def _apply(
             check_promise(saved, plan)
             progress("The saved plan matches karto.yaml and the live services; applying it.")
         text = render(plan, "text", color_enabled(sys.stderr if fmt == "json" else None))
-        click.echo(text, nl=False, err=fmt == "json")
+        click.echo(redact(text), nl=False, err=fmt == "json")
         if not plan.summary.has_changes:
             return plan, None
         if saved is None and not auto_approve:
-            _ask_approval()
+            from karto_smtp import deadline
+
+            # Time a person takes to answer does not count against --timeout.
+            with deadline.current().paused():
+                _ask_approval()
         return plan, await _execute(planned, providers)
 
 
@@ -181,6 +211,7 @@ async def _apply(
     show_default=True,
     help="Format of the apply result on stdout.",
 )
+@timeout_option
 def apply(
     planfile: Path | None,
     config_path: Path | None,
@@ -188,8 +219,24 @@ def apply(
     targets: tuple[str, ...],
     rotate: tuple[str, ...],
     fmt: str,
+    timeout: float | None,
 ) -> None:
     """Change the live services to match karto.yaml (or carry out a saved plan)."""
+    from karto_smtp import deadline
+    from karto_smtp.cli.session import progress
+
+    with deadline.limit(timeout, notify=progress):
+        _apply_command(planfile, config_path, auto_approve, targets, rotate, fmt)
+
+
+def _apply_command(
+    planfile: Path | None,
+    config_path: Path | None,
+    auto_approve: bool,
+    targets: tuple[str, ...],
+    rotate: tuple[str, ...],
+    fmt: str,
+) -> None:
     from karto_smtp.cli.session import load
     from karto_smtp.engine.plan import PlanOptions
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from karto_smtp.cli.options import config_option
+from karto_smtp.cli.options import config_option, timeout_option
 from karto_smtp.errors import KartoError
 
 # The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.
@@ -51,12 +51,14 @@ def _address(option: str, value: str | None) -> str | None:
     help="Have each project's Supabase Auth send a magic-link (or sign-up) mail to ADDRESS.",
 )
 @click.option(
-    "--timeout",
+    "--step-timeout",
     type=click.FloatRange(min=0.1, max=120),
     default=5.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds to wait for each connection and SMTP reply.",
 )
+@timeout_option
 @click.option(
     "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
 )
@@ -65,22 +67,39 @@ def check(
     targets: tuple[str, ...],
     send_test_to: str | None,
     via_supabase: str | None,
-    timeout: float,
+    step_timeout: float,
+    timeout: float | None,
     fmt: str,
 ) -> None:
     """Prove that mail flows: reach, TLS, AUTH, sender, send, and Supabase's side.
 
     Nothing is sent unless --send-test-to or --via-supabase asks for it.
     """
+    from karto_smtp import deadline
+    from karto_smtp.cli.session import progress
+
+    with deadline.limit(timeout, notify=progress):
+        _check(config_path, targets, send_test_to, via_supabase, step_timeout, fmt)
+
+
+def _check(
+    config_path: Path | None,
+    targets: tuple[str, ...],
+    send_test_to: str | None,
+    via_supabase: str | None,
+    step_timeout: float,
+    fmt: str,
+) -> None:
     from karto_smtp.check.report import exit_code, render_json, render_text
     from karto_smtp.check.runner import Checker, CheckOptions
     from karto_smtp.check.targets import select
     from karto_smtp.config.lint import lint
     from karto_smtp.config.load import config_path as default_config_path
     from karto_smtp.config.load import load_config
+    from karto_smtp.redaction import redact
 
     options = CheckOptions(
-        timeout=timeout,
+        step_timeout=step_timeout,
         send_test_to=_address("--send-test-to", send_test_to),
         via_supabase=_address("--via-supabase", via_supabase),
     )
@@ -98,11 +117,12 @@ def check(
         click.echo(f"note: {summary_line}", err=True)
     selected = select(loaded, list(targets))
     rows = Checker(loaded, selected, options, os.environ).run()
+    # Rows quote what relays and services said; none of it may carry a secret.
     if fmt == "json":
-        click.echo(render_json(rows, loaded.display), nl=False)
+        click.echo(redact(render_json(rows, loaded.display)), nl=False)
     else:
         from karto_smtp.cli import color_enabled
 
         width = shutil.get_terminal_size().columns
-        click.echo(render_text(rows, colour=color_enabled(), width=width), nl=False)
+        click.echo(redact(render_text(rows, colour=color_enabled(), width=width)), nl=False)
     sys.exit(exit_code(rows))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option
+from karto_smtp.cli.options import config_option, timeout_option
 
 if TYPE_CHECKING:
     from karto_smtp.engine.plan import Plan
@@ -48,6 +48,7 @@ FORMATS = ("text", "json", "markdown")
     metavar="USER",
     help="Plan a new password for this SMTP2GO user, set on both sides.",
 )
+@timeout_option
 def plan(
     config_path: Path | None,
     detailed_exitcode: bool,
@@ -55,11 +56,28 @@ def plan(
     fmt: str,
     targets: tuple[str, ...],
     rotate: tuple[str, ...],
+    timeout: float | None,
 ) -> None:
     """Show what apply would change, read from the live services."""
+    from karto_smtp import deadline
+    from karto_smtp.cli.session import progress
+
+    with deadline.limit(timeout, notify=progress):
+        _plan(config_path, detailed_exitcode, out, fmt, targets, rotate)
+
+
+def _plan(
+    config_path: Path | None,
+    detailed_exitcode: bool,
+    out: Path | None,
+    fmt: str,
+    targets: tuple[str, ...],
+    rotate: tuple[str, ...],
+) -> None:
     from karto_smtp.cli import color_enabled
     from karto_smtp.cli.session import derive, load, prepare, progress, render, services
     from karto_smtp.engine.plan import PlanOptions
+    from karto_smtp.redaction import redact
 
     loaded = load(config_path)
     options = PlanOptions(targets=list(targets), rotate_passwords=list(rotate))
@@ -74,7 +92,7 @@ def plan(
             return (await derive(loaded, state, providers, options)).plan
 
     result = asyncio.run(run())
-    click.echo(render(result, fmt, color_enabled()), nl=False)
+    click.echo(redact(render(result, fmt, color_enabled())), nl=False)
     if out is not None:
         from karto_smtp.engine.planfile import write_plan
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 def progress(message: str) -> None:
-    click.echo(message, err=True)
+    from karto_smtp.redaction import redact
+
+    click.echo(redact(message), err=True)
 
 
 def load(config_path: Path | None) -> LoadedConfig:

@@ -40,6 +40,8 @@ from karto_smtp.small_files import (
 
 _log = logging.getLogger(__name__)
 
+_log = logging.getLogger(__name__)
+
 CONFIG_ENV = "KARTO_CONFIG"
 DEFAULT_CONFIG = "karto.yaml"
 # The example with every option is 4 KiB; a megabyte is a wrong path, not a config.

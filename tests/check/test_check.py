@@ -239,7 +239,7 @@ def test_port_dropping_packets_times_out_and_every_port_is_reported(
     blocked = BlockedPort("timeout")
     monkeypatch.setenv(RELAY_ENV, f"mail.smtp2go.com=127.0.0.1:{blocked.port}")
     try:
-        result = live.check(config, "--timeout", "0.3")
+        result = live.check(config, "--step-timeout", "0.3")
     finally:
         blocked.close()
 

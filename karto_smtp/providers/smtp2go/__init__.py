@@ -35,7 +35,10 @@ class _Factory:
             environ,
         )
         client = Smtp2goClient(
-            account.resolved_api_url(environ), key, max_concurrency=Smtp2goProvider.max_concurrency
+            account.resolved_api_url(environ),
+            key.value.reveal(),
+            max_concurrency=Smtp2goProvider.max_concurrency,
+            credential=key.source,
         )
         return Smtp2goProvider(client)
 

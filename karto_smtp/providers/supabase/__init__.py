@@ -22,10 +22,12 @@ class _Factory:
     def open(self, loaded: LoadedConfig, environ: Mapping[str, str]) -> Provider:
         from karto_smtp.providers.credentials import api_credential
         from karto_smtp.providers.supabase.client import SupabaseClient
+        from karto_smtp.providers.supabase.fields import redact_digests
         from karto_smtp.providers.supabase.provider import SupabaseProvider
 
         config = loaded.config.supabase
         assert config is not None
+        redact_digests(project.ref for project in config.projects)
         token = api_credential(
             config.access_token,
             "SUPABASE_ACCESS_TOKEN",
@@ -36,8 +38,9 @@ class _Factory:
         )
         client = SupabaseClient(
             config.resolved_api_url(environ),
-            token,
+            token.value.reveal(),
             max_concurrency=SupabaseProvider.max_concurrency,
+            credential=token.source,
         )
         return SupabaseProvider(client)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from typing import Any
+
+from karto_smtp.redaction import add_derivation
 
 PROVIDER = "supabase"
 AUTH_SMTP = "auth_smtp"
@@ -28,6 +31,13 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 def password_digest(ref: str, password: str) -> str:
     """How the Management API reports `smtp_pass`: HMAC-SHA256 keyed by the project ref."""
     return hmac.new(ref.encode(), password.encode(), hashlib.sha256).hexdigest()
+
+
+def redact_digests(refs: Iterable[str]) -> None:
+    """Scrub, wherever text is shown, the digest each of these projects shows of any secret."""
+    keys = tuple(sorted(set(refs)))
+    if keys:
+        add_derivation(lambda value: [password_digest(ref, value) for ref in keys])
 
 
 def is_digest(value: Any) -> bool:
