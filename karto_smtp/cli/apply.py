@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option, timeout_option
+from karto_smtp.cli.options import config_option, format_option, timeout_option
 from karto_smtp.errors import KartoError
 
 if TYPE_CHECKING:
@@ -203,14 +203,7 @@ async def _apply(
     metavar="USER",
     help="Set a new password for this SMTP2GO user on both sides.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Format of the apply result on stdout.",
-)
+@format_option(help="Format of the apply result on stdout.")
 @timeout_option
 def apply(
     planfile: Path | None,

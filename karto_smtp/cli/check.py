@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from karto_smtp.cli.options import config_option, timeout_option
+from karto_smtp.cli.options import config_option, format_option, timeout_option
 from karto_smtp.errors import KartoError
 
 # The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.
@@ -59,9 +59,7 @@ def _address(option: str, value: str | None) -> str | None:
     help="Seconds to wait for each connection and SMTP reply.",
 )
 @timeout_option
-@click.option(
-    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
-)
+@format_option()
 def check(
     config_path: Path | None,
     targets: tuple[str, ...],

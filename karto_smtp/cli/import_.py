@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from karto_smtp.cli.options import format_option
 from karto_smtp.errors import ConfigError, KartoError
 
 if TYPE_CHECKING:
@@ -63,14 +64,7 @@ def _plural(count: int, word: str) -> str:
     help="Write env(NAME) instead of 'generate' for a password; KEY is an SMTP user, or a "
     "project's ref or name. A bare NAME when only one password needs naming. Repeatable.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="json: what was written, as the JSON envelope on stdout (needs -o FILE).",
-)
+@format_option(help="json: what was written, as the JSON envelope on stdout (needs -o FILE).")
 def import_(
     refs: tuple[str, ...],
     usernames: tuple[str, ...],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,3 +25,17 @@ timeout_option = click.option(
     help="Give up after this long overall (default: no limit; each request still waits at "
     "most 15 s for an answer).",
 )
+
+
+def format_option(
+    *formats: str, help: str = "json prints the one envelope every command uses."
+) -> Callable[[Any], Any]:
+    """`--format` with these choices (text first, the default); the value arrives as `fmt`."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(formats or ("text", "json")),
+        default="text",
+        show_default=True,
+        help=help,
+    )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option, timeout_option
+from karto_smtp.cli.options import config_option, format_option, timeout_option
 
 if TYPE_CHECKING:
     from karto_smtp.engine.plan import Plan
@@ -32,7 +32,7 @@ FORMATS = ("text", "json", "markdown")
     type=click.Path(path_type=Path),
     help="Save the plan to a file for `apply PLANFILE`.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@format_option(*FORMATS)
 @click.option(
     "--target",
     "targets",

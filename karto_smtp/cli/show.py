@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from karto_smtp.cli.options import format_option
+
 FORMATS = ("text", "json", "markdown")
 
 
 @click.command()
 @click.argument("planfile", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@format_option(*FORMATS)
 def show(planfile: Path, fmt: str) -> None:
     """Show a plan saved by `plan --out`, as text, JSON or Markdown."""
     from karto_smtp.cli import color_enabled

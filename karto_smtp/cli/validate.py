@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from karto_smtp.cli.options import format_option
 from karto_smtp.config.lint import LintFinding, lint
 from karto_smtp.config.load import ConfigProblems, LoadedConfig, config_path, load_config
 from karto_smtp.errors import ConfigError
@@ -47,14 +48,7 @@ def _summary(loaded: LoadedConfig) -> str:
     is_flag=True,
     help="An env()/file() secret that cannot be read here is an error, not a note.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="json: one envelope on stdout with every finding.",
-)
+@format_option(help="json: one envelope on stdout with every finding.")
 def validate(
     files: tuple[Path, ...],
     config_option: Path | None,

@@ -18,6 +18,7 @@ from karto_smtp.providers.smtp2go.fields import (
     SENDER_DOMAIN,
     SINGLE_SENDER,
     SMTP_USER,
+    USER_FIELDS,
     period_seconds,
 )
 
@@ -25,20 +26,9 @@ if TYPE_CHECKING:
     from karto_smtp.config.load import LoadedConfig
     from karto_smtp.config.model import SmtpUserConfig
 
-# karto.yaml names of the SMTP user fields that map one to one onto the API's names.
-_USER_FIELDS = (
-    "description",
-    "status",
-    "open_tracking_enabled",
-    "click_tracking_enabled",
-    "archive_enabled",
-    "audit_email",
-    "bounce_notifications",
-    "feedback_enabled",
-    "feedback_html",
-    "feedback_text",
-    "ip_pool",
-)
+# The SMTP user fields karto.yaml writes under the API's own names; the rate limit is the
+# one that maps differently (karto.yaml's `rate_limit:` sets three of them).
+_USER_FIELDS = tuple(name for name in USER_FIELDS if not name.startswith("custom_ratelimit"))
 
 
 def desired(loaded: LoadedConfig, environ: Mapping[str, str]) -> Desired:
