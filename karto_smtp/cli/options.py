@@ -26,6 +26,9 @@ timeout_option = click.option(
     "most 15 s for an answer).",
 )
 
+# The views of a plan (plan, show).
+PLAN_FORMATS = ("text", "json", "markdown")
+
 
 def format_option(
     *formats: str, help: str = "json prints the one envelope every command uses."

@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option, format_option, timeout_option
+from karto_smtp.cli.options import PLAN_FORMATS, config_option, format_option, timeout_option
 
 if TYPE_CHECKING:
     from karto_smtp.engine.plan import Plan
-
-FORMATS = ("text", "json", "markdown")
 
 
 @click.command()
@@ -32,7 +30,7 @@ FORMATS = ("text", "json", "markdown")
     type=click.Path(path_type=Path),
     help="Save the plan to a file for `apply PLANFILE`.",
 )
-@format_option(*FORMATS)
+@format_option(*PLAN_FORMATS)
 @click.option(
     "--target",
     "targets",

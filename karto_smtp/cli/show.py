@@ -6,14 +6,12 @@ from pathlib import Path
 
 import click
 
-from karto_smtp.cli.options import format_option
-
-FORMATS = ("text", "json", "markdown")
+from karto_smtp.cli.options import PLAN_FORMATS, format_option
 
 
 @click.command()
 @click.argument("planfile", type=click.Path(path_type=Path))
-@format_option(*FORMATS)
+@format_option(*PLAN_FORMATS)
 def show(planfile: Path, fmt: str) -> None:
     """Show a plan saved by `plan --out`, as text, JSON or Markdown."""
     from karto_smtp.cli import color_enabled
