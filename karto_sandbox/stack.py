@@ -524,8 +524,8 @@ class Stack:
         return Response(200, {"added": [r.as_json() for r in added]})
 
     def _remove_dns(self, request: Request) -> Response:
-        name = (request.query.get("name") or [None])[0]
-        kind = (request.query.get("type") or [None])[0]
+        name = next(iter(request.query.get("name") or []), None)
+        kind = next(iter(request.query.get("type") or []), None)
         return Response(200, {"removed": self.zone.remove(name, kind)})
 
     def _dns_fault(self, request: Request) -> Response:

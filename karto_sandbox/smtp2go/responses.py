@@ -102,8 +102,8 @@ DOMAIN_ADD_FIELDS = {
 }
 DOMAIN_VERIFY_FIELDS = {"domain": str, "requisition_ssl": bool, **_SUBACCOUNT}
 DOMAIN_FIELDS = {"domain": str, **_SUBACCOUNT}
-STATS_USER_FIELDS = {"username": str}
-ACTIVITY_FIELDS = {
+STATS_USER_FIELDS: dict[str, type] = {"username": str}
+ACTIVITY_FIELDS: dict[str, type] = {
     "start_date": str,
     "end_date": str,
     "search": str,
