@@ -10,7 +10,23 @@ from typing import Literal
 import click
 
 Status = Literal["pass", "fail", "skip", "warn"]
-Link = Literal["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
+Link = Literal[
+    "reach",
+    "tls",
+    "auth",
+    "sender",
+    "send",
+    "supabase_smtp",
+    "supabase_mail",
+    "delivery",
+    "dmarc",
+    "spf",
+    "alignment",
+    "dns",
+    "quota",
+    "bounces",
+    "spam",
+]
 
 FORMAT_VERSION = "1.0"
 LINK_TITLES: dict[str, str] = {
@@ -21,6 +37,14 @@ LINK_TITLES: dict[str, str] = {
     "send": "send",
     "supabase_smtp": "Supabase SMTP",
     "supabase_mail": "Supabase mail",
+    "delivery": "delivery",
+    "dmarc": "DMARC",
+    "spf": "SPF",
+    "alignment": "alignment",
+    "dns": "DNS",
+    "quota": "quota",
+    "bounces": "bounces",
+    "spam": "spam",
 }
 _COLOURS = {"pass": "green", "fail": "red", "skip": "bright_black", "warn": "yellow"}
 
