@@ -49,8 +49,9 @@ class SandboxError(click.ClickException):
 )
 @click.option(
     "--port-base",
-    type=click.IntRange(1, 65531),
-    help="Fixed ports: SMTP2GO API N, Supabase API N+1, Auth N+2, SMTP STARTTLS N+3, TLS N+4.",
+    type=click.IntRange(1, 65530),
+    help="Fixed ports: SMTP2GO API N, Supabase API N+1, Auth N+2, SMTP STARTTLS N+3, TLS N+4, "
+    "DNS N+5 (UDP).",
 )
 @click.option(
     "--auto-verify-senders", is_flag=True, help="Verify single sender emails as they are added."
@@ -165,6 +166,7 @@ def _summary(running: Stack, config_file: Path | None) -> None:
         f"  SMTP STARTTLS     127.0.0.1:{ports['starttls']}  (relay ports 25, 2525, 8025, 587, 80)",
         f"  SMTP implicit TLS 127.0.0.1:{ports['tls']}  (relay ports 465, 8465, 443)",
         f"  CA certificate    {running.tls.cert_file if running.tls else '-'}",
+        f"  DNS resolver      127.0.0.1:{ports['dns']}  (UDP; `karto-smtp sandbox dns` fills it)",
         *(f"  blocked port      {port} ({mode})" for port, mode in running.blocked.items()),
         *(f"  note: {note}" for note in running.notes),
         "Press Ctrl-C to stop.",
@@ -245,3 +247,29 @@ def mail(as_json: bool, wait: float, recipient: str | None) -> None:
             click.echo("No messages.", err=True)
     if wait and not messages:
         raise SandboxError(f"no message{' to ' + recipient if recipient else ''} within {wait:g}s")
+
+
+@sandbox.command("dns")
+@click.argument("zone_file", required=False, type=click.File("r"), metavar="[ZONEFILE|-]")
+def dns(zone_file: Any) -> None:
+    """Publish BIND zone-file lines in the sandbox's DNS, or list what it holds.
+
+    `karto-smtp dns | karto-smtp sandbox dns -` publishes a sender domain's records, as a
+    team pastes them into its DNS.
+    """
+    if zone_file is None:
+        body = _request("GET", "/_sandbox/dns")
+        records = body.get("records", []) if isinstance(body, dict) else []
+        for record in records:
+            value = record["value"]
+            if record["type"] == "TXT":
+                value = '"' + value.replace('"', '\\"') + '"'
+            elif record["type"] in ("CNAME", "MX"):
+                value += "."
+            click.echo(f"{record['name']}. IN {record['type']} {value}")
+        if not records:
+            click.echo("No records.", err=True)
+        return
+    body = _request("POST", "/_sandbox/dns", json={"zone": zone_file.read()})
+    added = body.get("added", []) if isinstance(body, dict) else []
+    click.echo(f"Published {len(added)} record{'' if len(added) == 1 else 's'}.")

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from karto_sandbox.clock import Clock
+from karto_sandbox.dns.server import DnsServer
+from karto_sandbox.dns.zone import DnsZone
 from karto_sandbox.http import HttpApp, HttpServer, Request, RequestLog, Response
 from karto_sandbox.relay.blocked import BlockedPort, BlockMode, normalise_blocked
 from karto_sandbox.relay.mailbox import DeliveredMessage, Mailbox
@@ -34,6 +36,7 @@ from karto_sandbox.relay.routing import CA_FILE_ENV, RELAY_ENV, RelayRoutes, Rel
 from karto_sandbox.relay.server import SmtpRelay
 from karto_sandbox.relay.tls import SandboxTls
 from karto_sandbox.seed import projects_in
+from karto_sandbox.smtp2go.activity import Activity
 from karto_sandbox.smtp2go.models import Smtp2goAccount
 from karto_sandbox.smtp2go.responses import Smtp2goApp
 from karto_sandbox.supabase.auth import SupabaseAuthApp
@@ -42,7 +45,9 @@ from karto_sandbox.supabase.models import SupabaseAccount
 
 # One pattern for every SMTP2GO relay name (mail, mail-us, mail-eu, mail-eu2, mail-au).
 RELAY_PATTERN = "mail*.smtp2go.com"
-PORT_NAMES = ("api", "supabase", "auth", "starttls", "tls")
+PORT_NAMES = ("api", "supabase", "auth", "starttls", "tls", "dns")
+# Where `karto-smtp check` asks DNS questions: the sandbox's resolver, on loopback.
+DNS_RESOLVER_ENV = "KARTO_DNS_RESOLVER"
 STATE_VERSION = 2
 READABLE_STATE_VERSIONS = (1, 2)  # 1: before the Supabase project settings were kept
 MAX_MAIL_WAIT = 60.0
@@ -93,8 +98,10 @@ class Stack:
         self.clock = Clock()
         self.request_log = RequestLog()
         self.mailbox = Mailbox()
+        self.zone = DnsZone()
+        self.activity = Activity(self.mailbox)
         self.smtp2go_account = Smtp2goAccount(
-            auto_verify_senders=auto_verify_senders, clock=self.clock.monotonic
+            auto_verify_senders=auto_verify_senders, clock=self.clock.monotonic, zone=self.zone
         )
         self.supabase_account = SupabaseAccount(rate_limit=rate_limit, clock=self.clock.time)
         self.api_key = ""
@@ -108,7 +115,10 @@ class Stack:
         self.tls: SandboxTls | None = None
         self.relay: SmtpRelay | None = None
         self.relays = RelayRoutes()
-        self.smtp2go_app = Smtp2goApp(self.smtp2go_account, request_log=self.request_log)
+        self.dns: DnsServer | None = None
+        self.smtp2go_app = Smtp2goApp(
+            self.smtp2go_account, request_log=self.request_log, activity=self.activity
+        )
         self._add_stack_routes(self.smtp2go_app)
         self.supabase_app = SupabaseApp(self.supabase_account, request_log=self.request_log)
         # Made at start: it needs the relay's ports (in `relays`) and the certificate.
@@ -145,6 +155,7 @@ class Stack:
         self._start_http("supabase", self.supabase_app, saved_ports)
 
         self.relay = self._start_relay(saved_ports)
+        self.dns = self._start_dns(saved_ports)
         self.relays = self._relay_routes(self.relay)
         self.auth_app = SupabaseAuthApp(
             self.supabase_account,
@@ -201,6 +212,16 @@ class Stack:
             )
             return relay.start()
 
+    def _start_dns(self, saved_ports: Mapping[str, int]) -> DnsServer:
+        port, from_state = self._port_for("dns", saved_ports)
+        try:
+            return DnsServer(self.zone, port=port).start()
+        except OSError:
+            if not from_state:
+                raise
+            self.notes.append(f"saved dns port {port} is taken; using another one")
+            return DnsServer(self.zone).start()
+
     def _relay_routes(self, relay: SmtpRelay) -> RelayRoutes:
         rules = [RelayRule(RELAY_PATTERN, None, relay.host, relay.starttls_port, relay.tls_port)]
         for port, mode in self.blocked.items():
@@ -225,6 +246,8 @@ class Stack:
         self._servers = {}
         if self.relay is not None:
             self.relay.stop()
+        if self.dns is not None:
+            self.dns.stop()
         for blocked in self._blocked_sockets:
             blocked.close()
         self._blocked_sockets = []
@@ -254,13 +277,18 @@ class Stack:
 
     def _accounts_state(self) -> dict[str, Any]:
         return {
+            "dns": self.zone.to_state(),
             "smtp2go": self.smtp2go_account.to_state(),
+            "smtp2go_activity": self.activity.to_state(),
             "supabase": self.supabase_account.to_state(),
             "supabase_projects": self.supabase_app.project_configs.to_state(),
         }
 
     def _load(self, saved: Mapping[str, Any]) -> None:
         try:
+            # The zone first: a state from before it existed republishes from the account.
+            self.zone.load_state(saved.get("dns", {}))
+            self.activity.load_state(saved.get("smtp2go_activity", {}))
             self.smtp2go_account.load_state(saved["smtp2go"])
             self.supabase_account.load_state(saved["supabase"])
             self.supabase_app.project_configs.load_state(saved.get("supabase_projects", {}))
@@ -323,6 +351,8 @@ class Stack:
     def reset(self) -> None:
         """Back to the state at start: accounts, options, project settings, mailbox, request
         log, faults and the clock."""
+        self.zone.load_state(self._seed_state["dns"])
+        self.activity.load_state(self._seed_state["smtp2go_activity"])
         self.smtp2go_account.load_state(self._seed_state["smtp2go"])
         self.supabase_account.load_state(self._seed_state["supabase"])
         self.supabase_app.project_configs.load_state(self._seed_state["supabase_projects"])
@@ -347,6 +377,7 @@ class Stack:
             "auth": self._servers["auth"].port,
             "starttls": relay.starttls_port,
             "tls": relay.tls_port,
+            "dns": self.dns.port if self.dns is not None else 0,
         }
 
     @property
@@ -373,6 +404,7 @@ class Stack:
             "SUPABASE_PROJECT_URL": f"{self.auth_url}/{{ref}}",
             RELAY_ENV: str(self.relays),
             CA_FILE_ENV: str(tls.cert_file),
+            DNS_RESOLVER_ENV: f"127.0.0.1:{self.ports['dns']}",
             "KARTO_SANDBOX_URL": self.smtp2go_url,
         }
 
@@ -402,6 +434,34 @@ class Stack:
             "for a first match",
         )
         app.admin_route("DELETE", "/_sandbox/mail", self._clear_mail, "empty the mailbox")
+        app.admin_route(
+            "GET",
+            "/_sandbox/dns",
+            self._get_dns,
+            "the DNS zone the sandbox's resolver answers from",
+        )
+        app.admin_route(
+            "POST",
+            "/_sandbox/dns",
+            self._add_dns,
+            "publish records (what `karto-smtp check` and SMTP2GO's domain verification see); "
+            "zone: BIND zone-file lines, as `karto-smtp dns` prints them",
+            '{"records"?: [{"name", "type": "A"|"AAAA"|"CNAME"|"MX"|"TXT", "value"}], '
+            '"zone"?: string}',
+        )
+        app.admin_route(
+            "DELETE",
+            "/_sandbox/dns",
+            self._remove_dns,
+            "remove records: ?name=NAME (and &type=TYPE), or all records and faults",
+        )
+        app.admin_route(
+            "POST",
+            "/_sandbox/dns/faults",
+            self._dns_fault,
+            "make questions about one name fail: SERVFAIL, or no answer at all",
+            '{"name": string, "fault": "servfail"|"timeout"|null}',
+        )
 
     def _reset(self, request: Request) -> Response:
         self.reset()
@@ -438,3 +498,43 @@ class Stack:
     def _clear_mail(self, request: Request) -> Response:
         self.mailbox.clear()
         return Response(204)
+
+    def _get_dns(self, request: Request) -> Response:
+        return Response(200, self.zone.to_state())
+
+    def _add_dns(self, request: Request) -> Response:
+        try:
+            body = request.json()
+            if not isinstance(body, dict):
+                raise ValueError("expected {records: [...]} or {zone: text}")
+            records = body.get("records", [])
+            zone_text = body.get("zone", "")
+            if not isinstance(records, list) or not isinstance(zone_text, str):
+                raise ValueError("records must be a list and zone text")
+            added = [
+                self.zone.add(str(r["name"]), str(r["type"]), str(r["value"]))
+                for r in records
+                if isinstance(r, dict)
+            ]
+            if len(added) != len(records):
+                raise ValueError("each record is {name, type, value}")
+            added += self.zone.load_lines(zone_text)
+        except (ValueError, KeyError) as exc:
+            return Response(400, {"message": str(exc)})
+        return Response(200, {"added": [r.as_json() for r in added]})
+
+    def _remove_dns(self, request: Request) -> Response:
+        name = next(iter(request.query.get("name") or []), None)
+        kind = next(iter(request.query.get("type") or []), None)
+        return Response(200, {"removed": self.zone.remove(name, kind)})
+
+    def _dns_fault(self, request: Request) -> Response:
+        try:
+            body = request.json()
+            name = body.get("name") if isinstance(body, dict) else None
+            if not isinstance(name, str) or not name:
+                raise ValueError("expected {name: string, fault: servfail|timeout|null}")
+            self.zone.set_fault(name, body.get("fault"))
+        except ValueError as exc:
+            return Response(400, {"message": str(exc)})
+        return Response(200, self.zone.to_state())

@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from karto_sandbox.dns.zone import DnsZone
+
 API_EXCEPTION = "API_EXCEPTION"
 NON_VALIDATING_IN_PAYLOAD = "NON_VALIDATING_IN_PAYLOAD"
 ENDPOINT_PERMISSION_DENIED = "ENDPOINT_PERMISSION_DENIED"
@@ -394,8 +396,11 @@ class Smtp2goAccount:
         rate_limit: RateLimit | Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        zone: DnsZone | None = None,
     ) -> None:
         self._lock = threading.RLock()
+        # The DNS that domain verification looks at (the stack shares it with its resolver).
+        self.zone = zone if zone is not None else DnsZone()
         self._clock = clock
         self._rng = rng or random.Random()
         self._options = Smtp2goOptions()
@@ -680,6 +685,8 @@ class Smtp2goAccount:
                 future_subaccounts=future_subaccounts,
             )
             self._domains[name] = record
+            if name in self._dns_present:
+                self._publish(record)
             if auto_verify:
                 self._verify(record)
             return [record.as_api(_setup_link(name))]
@@ -711,9 +718,27 @@ class Smtp2goAccount:
             del self._domains[record.fulldomain]
 
     def mark_dns_present(self, domain: str) -> None:
-        """Pretend every CNAME SMTP2GO expects for `domain` is now published in DNS."""
+        """The owner publishes every CNAME SMTP2GO lists for `domain` in the zone: now if
+        the domain is on the account, else as soon as it is added."""
+        name = domain.strip().lower().rstrip(".")
         with self._lock:
-            self._dns_present.add(domain.strip().lower().rstrip("."))
+            self._dns_present.add(name)
+            record = self._domains.get(name)
+            if record is not None:
+                self._publish(record)
+
+    def expected_records(self, record: SenderDomain) -> list[tuple[str, str]]:
+        """(name, CNAME target) of every record SMTP2GO looks for, trackers included."""
+        host = record.fulldomain
+        found = [
+            (f"{record.dkim_selector}._domainkey.{host}", DKIM_TARGET),
+            (f"{record.rpath_selector}.{host}", RPATH_TARGET),
+        ]
+        return found + [(f"{t.label}.{host}", TRACK_TARGET) for t in record.trackers]
+
+    def _publish(self, record: SenderDomain) -> None:
+        for name, target in self.expected_records(record):
+            self.zone.add(name, "CNAME", target)
 
     def run_periodic_verification(self, domain: str) -> bool:
         """What SMTP2GO's 7-minute check does; False if the domain is not on the account."""
@@ -734,13 +759,25 @@ class Smtp2goAccount:
         return record
 
     def _verify(self, record: SenderDomain) -> None:
-        present = record.fulldomain in self._dns_present
         host = record.fulldomain
-        record.dkim = _lookup(f"{record.dkim_selector}._domainkey.{host}", DKIM_TARGET, present)
-        record.rpath = _lookup(f"{record.rpath_selector}.{host}", RPATH_TARGET, present)
+        record.dkim = self._lookup(f"{record.dkim_selector}._domainkey.{host}", DKIM_TARGET)
+        record.rpath = self._lookup(f"{record.rpath_selector}.{host}", RPATH_TARGET)
         # SMTP2GO probes every tracker, enabled or not.
         for tracker in record.trackers:
-            tracker.check = _lookup(f"{tracker.label}.{host}", TRACK_TARGET, present)
+            tracker.check = self._lookup(f"{tracker.label}.{host}", TRACK_TARGET)
+
+    def _lookup(self, name: str, target: str) -> DnsCheck:
+        found = self.zone.cname_target(name)
+        if found == target:
+            return DnsCheck(verified=True, value=target, status=f"Target: {target}")
+        if found is None:
+            return DnsCheck(
+                verified=False,
+                value="",
+                status=f"Lookup CNAME({name}.) on ns1.sandbox.invalid returned no results",
+            )
+        # Sandbox choice: the status names what was found and what is expected.
+        return DnsCheck(verified=False, value=found, status=f"Target: {found} (expected {target})")
 
     # -- persistence ----------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
@@ -770,19 +807,12 @@ class Smtp2goAccount:
             self._senders = senders
             self._domains = domains
             self._dns_present = set(state.get("dns_present", []))
+            # A state saved before the zone existed said "published" with this set alone.
+            for name in self._dns_present & set(domains):
+                self._publish(domains[name])
 
 
 # -- helpers --------------------------------------------------------------------------
-def _lookup(name: str, target: str, present: bool) -> DnsCheck:
-    if present:
-        return DnsCheck(verified=True, value=target, status=f"Target: {target}")
-    return DnsCheck(
-        verified=False,
-        value="",
-        status=f"Lookup CNAME({name}.) on ns1.sandbox.invalid returned no results",
-    )
-
-
 def _setup_link(domain: str) -> str:
     return SETUP_LINK_BASE + domain
 

@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.smtp2go.activity import Activity, ActivityError
 from karto_sandbox.smtp2go.models import (
     API_EXCEPTION,
     ENDPOINT_PERMISSION_DENIED,
@@ -100,6 +102,26 @@ DOMAIN_ADD_FIELDS = {
 }
 DOMAIN_VERIFY_FIELDS = {"domain": str, "requisition_ssl": bool, **_SUBACCOUNT}
 DOMAIN_FIELDS = {"domain": str, **_SUBACCOUNT}
+STATS_USER_FIELDS: dict[str, type] = {"username": str}
+ACTIVITY_FIELDS: dict[str, type] = {
+    "start_date": str,
+    "end_date": str,
+    "search": str,
+    "search_email_id": str,
+    "search_subject": str,
+    "search_sender": str,
+    "search_recipient": str,
+    "search_usernames": list,
+    "subaccounts": list,
+    "limit": int,
+    "continue_token": str,
+    "only_latest": bool,
+    "only_latest_by_sent": bool,
+    "event_types": list,
+    "include_headers": bool,
+    "custom_headers": list,
+    "region": str,
+}
 
 _TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array"}
 
@@ -147,10 +169,14 @@ class Smtp2goApp(HttpApp):
     logged_headers = ("user-agent", "content-type")
 
     def __init__(
-        self, account: Smtp2goAccount | None = None, request_log: RequestLog | None = None
+        self,
+        account: Smtp2goAccount | None = None,
+        request_log: RequestLog | None = None,
+        activity: Activity | None = None,
     ) -> None:
         super().__init__(request_log)
         self.account = account if account is not None else Smtp2goAccount()
+        self.activity = activity if activity is not None else Activity()
         api_routes: list[tuple[str, str, dict[str, type], ApiHandler]] = [
             ("POST", "/users/smtp/view", USER_NAME_FIELDS, self._users_view),
             ("POST", "/users/smtp/add", USER_WRITE_FIELDS, self._users_add),
@@ -165,6 +191,10 @@ class Smtp2goApp(HttpApp):
             ("POST", "/domain/verify", DOMAIN_VERIFY_FIELDS, self._domain_verify),
             ("POST", "/domain/remove", DOMAIN_FIELDS, self._domain_remove),
             ("POST", "/api_keys/permissions", {}, self._api_key_permissions),
+            ("POST", "/stats/email_cycle", {}, self._stats_cycle),
+            ("POST", "/stats/email_bounces", STATS_USER_FIELDS, self._stats_bounces),
+            ("POST", "/stats/email_spam", STATS_USER_FIELDS, self._stats_spam),
+            ("POST", "/activity/search", ACTIVITY_FIELDS, self._activity_search),
         ]
         for method, path, field_types, handler in api_routes:
             wrapped = self._api_handler(field_types, handler)
@@ -184,6 +214,27 @@ class Smtp2goApp(HttpApp):
             "publish a sender domain's CNAME records; verify: true also runs SMTP2GO's "
             "periodic check",
             '{"domain": string, "verify"?: boolean}',
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/delivery",
+            self._admin_delivery,
+            "what happens to mail for a recipient after the relay took it (activity and "
+            "bounce statistics); the default is delivered",
+            '{"recipient": string, "event": "delivered"|"soft-bounced"|"hard-bounced"|'
+            '"rejected"|"processed", "smtp_response"?: string, "reason"?: string}',
+        )
+        self.admin_route(
+            "GET", "/_sandbox/usage", self._admin_get_usage, "counts added to the real mail"
+        )
+        self.admin_route(
+            "POST",
+            "/_sandbox/usage",
+            self._admin_usage,
+            "raise this month's usage, the plan's allowance, or the last 30 days' counts "
+            "(added to the mail the relay accepted)",
+            '{"cycle_used"?, "cycle_max"?, "emails"?, "hardbounces"?, "softbounces"?, '
+            '"rejects"?, "spams"?: integer}',
         )
         self.admin_route(
             "GET",
@@ -463,6 +514,25 @@ class Smtp2goApp(HttpApp):
         self.account.remove_domain(self._required(payload, "domain"))
         return {"domains": []}
 
+    # -- stats and activity ---------------------------------------------------------
+    def _stats_cycle(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.activity.cycle()
+
+    def _stats_bounces(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.activity.bounces(payload.get("username") or None)
+
+    def _stats_spam(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.activity.spam(payload.get("username") or None)
+
+    def _activity_search(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+        for name in ("search_usernames", "subaccounts", "event_types", "custom_headers"):
+            if not all(isinstance(item, str) for item in payload.get(name) or []):
+                raise invalid_field(name, f"The field '{name}' expects an array of strings")
+        try:
+            return self.activity.search(payload)
+        except ActivityError as exc:
+            raise invalid_field(exc.field_name, str(exc)) from exc
+
     # -- api_keys -------------------------------------------------------------------
     def _api_key_permissions(self, request: Request, payload: dict[str, Any]) -> list[str]:
         key = self._api_key(request, request.json() or {})
@@ -502,6 +572,38 @@ class Smtp2goApp(HttpApp):
         if verify and not verified:
             return _admin_error(404, f"no sender domain {domain} on the account")
         return Response(200, {"domain": domain.lower(), "dns_present": True, "verified": verified})
+
+    def _admin_delivery(self, request: Request) -> Response:
+        try:
+            body = self._admin_body(request)
+            recipient, event = body.get("recipient"), body.get("event")
+            response, reason = body.get("smtp_response"), body.get("reason")
+            if not isinstance(recipient, str) or not isinstance(event, str):
+                raise ValueError("expected {recipient: string, event: string}")
+            if any(v is not None and not isinstance(v, str) for v in (response, reason)):
+                raise ValueError("smtp_response and reason must be text")
+            fate = self.activity.set_fate(recipient, event, response, reason)
+        except ValueError as exc:
+            return _admin_error(400, str(exc))
+        return Response(
+            200,
+            {
+                "recipient": recipient.lower(),
+                "event": fate.event,
+                "smtp_response": fate.smtp_response,
+                "reason": fate.reason,
+            },
+        )
+
+    def _admin_get_usage(self, request: Request) -> Response:
+        return Response(200, asdict(self.activity.usage()))
+
+    def _admin_usage(self, request: Request) -> Response:
+        try:
+            usage = self.activity.set_usage(**self._admin_body(request))
+        except ValueError as exc:
+            return _admin_error(400, str(exc))
+        return Response(200, asdict(usage))
 
     def _admin_get_state(self, request: Request) -> Response:
         return Response(200, self.account.to_state())

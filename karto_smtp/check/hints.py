@@ -126,6 +126,14 @@ def sender_unverified(address: str, declared: bool) -> str:
     )
 
 
+def domain_unverified(address: str, domain: str) -> str:
+    return (
+        f"{address} sends as sender domain {domain}, which SMTP2GO has not verified: publish "
+        f"its DNS records (`karto-smtp dns` prints them), then {APPLY} asks SMTP2GO to check "
+        "them"
+    )
+
+
 def smtp_refused(code: int) -> str:
     if 400 <= code < 500:
         return (

@@ -9,7 +9,23 @@ from typing import Literal
 import click
 
 Status = Literal["pass", "fail", "skip", "warn"]
-Link = Literal["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
+Link = Literal[
+    "reach",
+    "tls",
+    "auth",
+    "sender",
+    "send",
+    "supabase_smtp",
+    "supabase_mail",
+    "delivery",
+    "dmarc",
+    "spf",
+    "alignment",
+    "dns",
+    "quota",
+    "bounces",
+    "spam",
+]
 
 LINK_TITLES: dict[str, str] = {
     "reach": "reach",
@@ -19,6 +35,14 @@ LINK_TITLES: dict[str, str] = {
     "send": "send",
     "supabase_smtp": "Supabase SMTP",
     "supabase_mail": "Supabase mail",
+    "delivery": "delivery",
+    "dmarc": "DMARC",
+    "spf": "SPF",
+    "alignment": "alignment",
+    "dns": "DNS",
+    "quota": "quota",
+    "bounces": "bounces",
+    "spam": "spam",
 }
 _COLOURS = {"pass": "green", "fail": "red", "skip": "bright_black", "warn": "yellow"}
 

@@ -7,6 +7,7 @@ rows come last because judging Supabase's password digest needs the AUTH outcome
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from karto_smtp import deadline
 from karto_smtp.check import hints
+from karto_smtp.check.delivery import Sent, email_id
 from karto_smtp.check.relay_map import RELAY_ENV, RelayMap, ca_file_from_env, client_ssl_context
 from karto_smtp.check.report import Row
 from karto_smtp.check.smtp_probe import (
@@ -52,6 +54,7 @@ class CheckOptions:
     step_timeout: float = 5.0
     send_test_to: str | None = None
     via_supabase: str | None = None
+    wait_delivery: float = 30.0
 
 
 @dataclass
@@ -89,18 +92,92 @@ class Checker:
         self._context = client_ssl_context(ca_file_from_env(environ))
         self._smtp2go: Smtp2goState | None = None
         self._smtp2go_problem = ""
+        self._started = dt.datetime.now(dt.UTC)
+        # project ref -> the messages this check sent for it, to look up in the activity
+        self._sent: dict[str, list[Sent]] = {}
 
     def run(self) -> list[Row]:
         if self._smtp2go_view_needed():
             self._read_smtp2go()
         outcomes = [(relay, self.check_relay(relay)) for relay in self.targets.relays]
         supabase = self.check_supabase(outcomes)
+        key, key_problem = self._api_key()
+        view = None
+        if key is not None:
+            from karto_smtp.check.smtp2go_probe import read_account
+
+            view = read_account(self._api_url(), key)
+        from karto_smtp.check.deliverability import Deliverability
+
+        inbox = Deliverability(self.targets, view, key_problem, self.environ, self._step_timeout())
+        delivery = self._delivery_rows(key, key_problem)
         rows: list[Row] = []
         for relay, outcome in outcomes:
             rows += outcome.rows
             for project in relay.projects:
                 rows += outcome.project_rows[project.ref] + supabase.get(project.ref, [])
+                rows.append(delivery[project.ref])
+                rows += inbox.project_rows(project)
+        rows += inbox.domain_rows()
+        if self.loaded.config.smtp2go is not None:
+            from karto_smtp.check import account_rows
+
+            if view is None:
+                rows += account_rows.skipped(key_problem)
+            else:
+                rows += [
+                    account_rows.quota_row(view.cycle, view.errors.get("cycle")),
+                    account_rows.bounces_row(view.bounces, view.errors.get("bounces")),
+                    account_rows.spam_row(view.spam, view.errors.get("spam")),
+                ]
         return rows
+
+    # -- SMTP2GO's account: quota, reputation, what became of the mail sent --------------
+    def _api_url(self) -> str:
+        account = self.loaded.config.smtp2go
+        assert account is not None
+        return account.resolved_api_url(self.environ)
+
+    def _api_key(self) -> tuple[str | None, str]:
+        """The SMTP2GO API key, or None and why there is none."""
+        account = self.loaded.config.smtp2go
+        if account is None:
+            return None, "karto.yaml declares no SMTP2GO account (its API key reads SMTP2GO)"
+        key_ref = account.api_key_ref()
+        try:
+            return key_ref.resolve(self.environ, self.loaded.base_dir).reveal(), ""
+        except ConfigError:
+            return None, f"{key_ref.text} is not set, so SMTP2GO's API was not read"
+
+    def _delivery_rows(self, key: str | None, key_problem: str) -> dict[str, Row]:
+        projects = self.targets.projects
+        asked = self.options.send_test_to or self.options.via_supabase
+        if not asked:
+            why = (
+                "not asked: --send-test-to or --via-supabase sends a message whose delivery "
+                "SMTP2GO's activity shows"
+            )
+            return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
+        found: dict[str, Row] = {}
+        if key is None:
+            why = f"skipped: {key_problem}"
+            return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
+        from karto_smtp.check.delivery import delivery_rows
+        from karto_smtp.check.smtp2go_probe import search_activity
+
+        api_url = self._api_url()
+        found = delivery_rows(
+            self._sent,
+            {p.ref: p.label for p in projects},
+            lambda bodies: search_activity(api_url, key, bodies),
+            self.options.wait_delivery,
+        )
+        for project in projects:
+            if project.ref not in found:
+                found[project.ref] = Row.skipped(
+                    "delivery", project.label, "skipped: no message was sent for this project"
+                )
+        return found
 
     def _secret(self, relay: RelayTarget, outcome: RelayOutcome) -> Secret | None:
         if relay.password is None or relay.password.is_generated:
@@ -425,6 +502,11 @@ class Checker:
         )
 
     def _sender_fix(self, sender: str) -> str:
+        from karto_smtp.check.dmarc import covering
+
+        domain = covering(sender.rpartition("@")[2], sorted(self.targets.declared_domains))
+        if domain is not None and sender.lower() not in self.targets.declared_senders:
+            return hints.domain_unverified(sender, domain)
         return hints.sender_unverified(sender, self.targets.sender_declared(sender))
 
     def _api_sender_row(self, project: ProjectTarget, sender: str, smtp: str) -> Row | None:
@@ -464,6 +546,15 @@ class Checker:
         ms = elapsed_ms(start)
         what = f"to {recipient} from {message['From']}, Message-ID {message['Message-ID']}"
         if reply.accepted:
+            self._sent.setdefault(project.ref, []).append(
+                Sent(
+                    "the test message",
+                    recipient,
+                    self._started,
+                    email_id=email_id(reply.text),
+                    username=project.smtp.relay_user or project.smtp.user,
+                )
+            )
             return Row("send", project.label, "pass", ms, f"sent {what}: 250 {reply.text}"), reply
         code = reply.code
         fix = self._sender_fix(sender) if code == 550 else hints.smtp_refused(code)
@@ -533,10 +624,17 @@ class Checker:
             mails = supabase_probe.send_magic_links(
                 api_url, token, mail_refs, address, self.environ, self.options.step_timeout
             )
-        return {
-            project.ref: [
-                smtp_rows[project.ref],
-                supabase_rows.mail_row(project, address, mails.get(project.ref)),
-            ]
-            for project, _outcome in projects
-        }
+        found: dict[str, list[Row]] = {}
+        for project, _outcome in projects:
+            mail = supabase_rows.mail_row(project, address, mails.get(project.ref))
+            found[project.ref] = [smtp_rows[project.ref], mail]
+            if address is not None and mail.status == "pass":
+                self._sent.setdefault(project.ref, []).append(
+                    Sent(
+                        "Supabase's mail",
+                        address,
+                        self._started,
+                        username=project.smtp.relay_user or project.smtp.user,
+                    )
+                )
+        return found

@@ -63,3 +63,71 @@ async def _read(api_url: str, api_key: str, key_ref: SecretRef | None) -> Smtp2g
 def read_state(api_url: str, api_key: str, key_ref: SecretRef | None = None) -> Smtp2goState:
     """`key_ref`: the key karto.yaml declares (None: SMTP2GO_API_KEY), named if refused."""
     return asyncio.run(_read(api_url, api_key, key_ref))
+
+
+@dataclass
+class AccountView:
+    """What SMTP2GO says about sender domains, usage and reputation; one error per read."""
+
+    domains: dict[str, dict[str, Any]] = field(default_factory=dict)  # fulldomain -> entry
+    domains_error: str | None = None
+    cycle: dict[str, Any] | None = None
+    bounces: dict[str, Any] | None = None
+    spam: dict[str, Any] | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # "cycle" | "bounces" | "spam"
+
+
+async def _read_account(api_url: str, api_key: str) -> AccountView:
+    client = Smtp2goClient(api_url, api_key)
+    view = AccountView()
+    try:
+        reads = await asyncio.gather(
+            client.view_domains(),
+            client.email_cycle(),
+            client.email_bounces(),
+            client.email_spam(),
+            return_exceptions=True,
+        )
+    finally:
+        await client.aclose()
+    domains, cycle, bounces, spam = reads
+    if isinstance(domains, BaseException):
+        view.domains_error = str(domains)
+    else:
+        for item in domains:
+            domain = item.get("domain") if isinstance(item, dict) else None
+            if isinstance(domain, dict) and isinstance(domain.get("fulldomain"), str):
+                view.domains[domain["fulldomain"].lower()] = item
+    for name, result in (("cycle", cycle), ("bounces", bounces), ("spam", spam)):
+        if isinstance(result, ApiError):
+            view.errors[name] = str(result)
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            setattr(view, name, result)
+    if isinstance(domains, BaseException) and not isinstance(domains, ApiError):
+        raise domains
+    return view
+
+
+def read_account(api_url: str, api_key: str) -> AccountView:
+    return asyncio.run(_read_account(api_url, api_key))
+
+
+async def _search(api_url: str, api_key: str, bodies: list[dict[str, Any]]) -> list[Any]:
+    client = Smtp2goClient(api_url, api_key)
+    try:
+        return await asyncio.gather(
+            *(client.search_activity(body) for body in bodies), return_exceptions=True
+        )
+    finally:
+        await client.aclose()
+
+
+def search_activity(api_url: str, api_key: str, bodies: list[dict[str, Any]]) -> list[Any]:
+    """Each search's events, or the ApiError it ended with."""
+    results = asyncio.run(_search(api_url, api_key, bodies))
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ApiError):
+            raise result
+    return results

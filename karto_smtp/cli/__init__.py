@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "apply": ("karto_smtp.cli.apply:apply", "Change the live services to match karto.yaml."),
     "show": ("karto_smtp.cli.show:show", "Show a saved plan (text, JSON or Markdown)."),
+    "dns": (
+        "karto_smtp.cli.dns:dns",
+        "Print the DNS records each sender domain needs, for your DNS tool.",
+    ),
     "check": (
         "karto_smtp.cli.check:check",
         "Prove that mail flows: reach, TLS, auth, sender, send.",

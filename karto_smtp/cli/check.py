@@ -58,6 +58,13 @@ def _address(option: str, value: str | None) -> str | None:
     metavar="SECONDS",
     help="Seconds to wait for each connection and SMTP reply.",
 )
+@click.option(
+    "--wait-delivery",
+    type=click.FloatRange(min=0, max=600),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for SMTP2GO's activity to show what became of the mail sent.",
+)
 @timeout_option
 @format_option()
 def check(
@@ -67,9 +74,12 @@ def check(
     via_supabase: str | None,
     step_timeout: float,
     timeout: float | None,
+    wait_delivery: float,
     fmt: str,
 ) -> None:
-    """Prove that mail flows: reach, TLS, AUTH, sender, send, and Supabase's side.
+    """Prove that mail flows and lands: reach, TLS, AUTH, sender, send, Supabase's side,
+    delivery, DMARC, SPF and alignment per project, each sender domain's DNS, and the
+    SMTP2GO account's quota, bounce and spam rates.
 
     Nothing is sent unless --send-test-to or --via-supabase asks for it.
     """
@@ -77,7 +87,7 @@ def check(
     from karto_smtp.cli.session import progress
 
     with deadline.limit(timeout, notify=progress):
-        _check(config_path, targets, send_test_to, via_supabase, step_timeout, fmt)
+        _check(config_path, targets, send_test_to, via_supabase, step_timeout, wait_delivery, fmt)
 
 
 def _check(
@@ -86,6 +96,7 @@ def _check(
     send_test_to: str | None,
     via_supabase: str | None,
     step_timeout: float,
+    wait_delivery: float,
     fmt: str,
 ) -> None:
     from karto_smtp.check.report import exit_code, render_json, render_text
@@ -100,6 +111,7 @@ def _check(
         step_timeout=step_timeout,
         send_test_to=_address("--send-test-to", send_test_to),
         via_supabase=_address("--via-supabase", via_supabase),
+        wait_delivery=wait_delivery,
     )
     # Lint problems do not stop a check: a live check is how a user confirms what they mean
     # (an email as username, an undeclared sender). Schema errors still do.

@@ -30,7 +30,9 @@ SAMPLE_CONFIG = "demo_karto.yaml"
 SANDBOX_START_TIMEOUT = 30.0
 
 
-def _run(step: str, args: list[str], env: dict[str, str], cwd: Path) -> str:
+def _run(
+    step: str, args: list[str], env: dict[str, str], cwd: Path, warnings_ok: bool = False
+) -> str:
     click.secho(f"\n$ karto-smtp {' '.join(args)}", bold=True)
     # One stream, so progress and warnings print where they happened, as in a terminal.
     completed = subprocess.run(
@@ -43,7 +45,9 @@ def _run(step: str, args: list[str], env: dict[str, str], cwd: Path) -> str:
         timeout=120,
     )
     click.echo(completed.stdout, nl=False)
-    if completed.returncode != 0:
+    # check exits 1 on a warning too; the sample's free-mailbox sender always has one.
+    only_warnings = warnings_ok and completed.returncode == 1 and " 0 fail, " in completed.stdout
+    if completed.returncode != 0 and not only_warnings:
         raise KartoError(f"demo step '{step}' exited {completed.returncode}")
     return completed.stdout
 
@@ -149,8 +153,19 @@ def demo(config_path: Path | None) -> None:
             output = _run("plan again", ["plan", "--detailed-exitcode", *config], env, workdir)
             if "No changes." not in output:
                 raise KartoError("the second plan still shows changes")
-            _run("check", ["check", *config, "--via-supabase", DEMO_RECIPIENT], env, workdir)
+            _run(
+                "check",
+                ["check", *config, "--via-supabase", DEMO_RECIPIENT],
+                env,
+                workdir,
+                warnings_ok=True,
+            )
             _run("mailbox", ["sandbox", "mail", "--to", DEMO_RECIPIENT], env, workdir)
     click.secho(
         "\nDemo complete: karto.yaml applied, no drift left, sign-up mail delivered.", fg="green"
+    )
+    click.echo(
+        "The alignment warning is the sample's own: it sends as a free ro.ru mailbox, which "
+        "SMTP2GO cannot sign for; from a domain you own (smtp2go.senders.domains, then "
+        "`karto-smtp dns`) mail aligns with DMARC."
     )

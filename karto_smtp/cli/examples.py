@@ -46,6 +46,14 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
             'karto-smtp show karto.plan --format markdown >> "$GITHUB_STEP_SUMMARY"',
         ),
     ],
+    "dns": [
+        ("BIND zone-file lines, to paste into a zone", "karto-smtp dns"),
+        ("records for DNSControl's dnsconfig.js", "karto-smtp dns --format dnscontrol"),
+        (
+            "for a Terraform module (hashicorp/dns)",
+            "karto-smtp dns --format terraform > smtp2go.tf",
+        ),
+    ],
     "check": [
         ("reach, TLS and AUTH of every relay", "karto-smtp check"),
         ("also send a test message", "karto-smtp check --send-test-to you@example.com"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from karto_smtp.config.api_url import api_url_problem
+from karto_smtp.config.lint_deliverability import DELIVERABILITY_RULES
 from karto_smtp.config.lint_email import EMAIL_RULES
 from karto_smtp.config.model import (
     MAX_FREQUENCY_RANGE,
@@ -509,5 +510,6 @@ RULES = (
     rule_ranges,
     rule_duplicates,
     rule_relay,
+    *DELIVERABILITY_RULES,
     *EMAIL_RULES,
 )

@@ -285,6 +285,9 @@ class _Run:
                         f"the service cleared {name} although it was not sent; "
                         "`karto-smtp plan` now proposes a new one on both sides"
                     )
+        if change.action is Action.UPDATE:
+            # What made the update due and is still there: the call did not settle it.
+            problems += provider.due(resource, after)
         written = self.records.get(address)
         if written is not None and decode_record(provider.record(resource, after)) != (
             decode_record(written)

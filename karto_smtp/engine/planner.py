@@ -329,6 +329,11 @@ def make_plan(
         for dependency in resource.depends_on:
             if dependency in resources and str(dependency) not in change.depends_on:
                 change.depends_on.append(str(dependency))
+        if change.action is Action.NOOP and found is not None and resource.ensure is Ensure.PRESENT:
+            due = provider.due(resource, found)
+            if due:
+                change.action = Action.UPDATE
+                change.reasons.extend(due)
         change.notes[:0] = provider.notes(resource, found, change.action)
         change.details = provider.details(resource, found)
         if change.is_change:

@@ -94,6 +94,16 @@ class Provider(ABC):
         found = await self.read([resource])
         return found.get(resource.address)
 
+    def due(self, resource: Resource, live: Live) -> list[str]:
+        """Why an object whose declared fields all match still needs a call, as reasons.
+
+        E.g. a domain the service has not verified yet: asking it to check again is a
+        write-like call on an unchanged object. Each reason makes the plan an update whose
+        requests come from `requests` (with no changed fields); after that update, a reason
+        the service still gives means the update did not settle it (applied, not verified).
+        """
+        return []
+
     def notes(self, resource: Resource, live: Live | None, action: Action) -> list[str]:
         """Human notes about a resource: pending verification, what to do next."""
         return []

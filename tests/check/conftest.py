@@ -16,6 +16,9 @@ from tests import cli_runner
 REF = "kartocheckprojectabc"
 PROJECT = "karto-check"
 SENDER = "karto.help@ro.ru"
+# A domain the team owns, declared as an SMTP2GO sender domain: mail from it can align.
+OWN_DOMAIN = "karto.example"
+OWN_SENDER = f"auth@{OWN_DOMAIN}"
 PASSWORD_ENV = "KARTO_SMTP_PASSWORD"
 # Strong enough for SMTP2GO's password rules; never expected in any output.
 PASSWORD = "Kp9-xR2mQ7vL4sW8zT3n"
@@ -82,6 +85,19 @@ class Live:
             "/_sandbox/senders/verify", json={"email_address": address}
         ).raise_for_status()
 
+    def publish_domain(self, domain: str = OWN_DOMAIN, policy: str = "reject") -> None:
+        """The owner publishes what SMTP2GO asks for, plus SPF and DMARC; SMTP2GO checks."""
+        self.admin.post(
+            "/_sandbox/domains/dns", json={"domain": domain, "verify": True}
+        ).raise_for_status()
+        self.dns(
+            f'{domain}. IN TXT "v=spf1 include:_spf.{domain} ~all"\n'
+            f'_dmarc.{domain}. IN TXT "v=DMARC1; p={policy}; rua=mailto:dmarc@{domain}"\n'
+        )
+
+    def dns(self, zone: str) -> None:
+        self.admin.post("/_sandbox/dns", json={"zone": zone}).raise_for_status()
+
     def add_smtp_user(self, username: str, password: str) -> None:
         response = self.smtp2go.post(
             "/users/smtp/add", json={"username": username, "email_password": password}
@@ -127,14 +143,19 @@ def relay_config(
     sender: str = SENDER,
     declared_sender: str = SENDER,
     status: str = "allowed",
+    domain: str | None = None,
 ) -> str:
-    """karto.yaml: one SMTP2GO user relaying one project's Auth mail."""
+    """karto.yaml: one SMTP2GO user relaying one project's Auth mail; with `domain`, from
+    a declared sender domain (OWN_SENDER) instead of a single sender email."""
+    senders = f"    emails:\n      - address: {declared_sender}\n"
+    if domain is not None:
+        senders = f"    domains:\n      - domain: {domain}\n"
+        sender = OWN_SENDER if sender == SENDER else sender
     return f"""\
 version: 1
 smtp2go:
   senders:
-    emails:
-      - address: {declared_sender}
+{senders.rstrip()}
   smtp_users:
     - username: karto
       status: {status}

@@ -9,6 +9,8 @@ import pytest
 from karto_smtp.check.relay_map import CA_FILE_ENV, RELAY_ENV
 from tests.check.conftest import (
     OTHER_PASSWORD,
+    OWN_DOMAIN,
+    OWN_SENDER,
     PASSWORD,
     PASSWORD_ENV,
     PROJECT,
@@ -20,7 +22,29 @@ from tests.check.conftest import (
 )
 
 RELAY = "karto @ mail.smtp2go.com:587"
-STATUS_ORDER = ["reach", "tls", "auth", "sender", "send", "supabase_smtp", "supabase_mail"]
+ACCOUNT = "SMTP2GO account"
+STATUS_ORDER = [
+    "reach",
+    "tls",
+    "auth",
+    "sender",
+    "send",
+    "supabase_smtp",
+    "supabase_mail",
+    "delivery",
+    "dmarc",
+    "spf",
+    "alignment",
+    "dns",
+    "quota",
+    "bounces",
+    "spam",
+]
+
+
+def return_path(live: Live) -> str:
+    [entry] = live.smtp2go.post("/domain/view", json={}).json()["data"]["domains"]
+    return f"{entry['domain']['rpath_selector']}.{OWN_DOMAIN}"
 
 
 def statuses(result) -> dict[str, str]:
@@ -28,9 +52,9 @@ def statuses(result) -> dict[str, str]:
 
 
 def test_happy_path_generated_password_mails_through_supabase(live: Live) -> None:
-    config = live.config(relay_config(password="generate"))
+    config = live.config(relay_config(password="generate", domain=OWN_DOMAIN))
     live.apply(config)
-    live.verify_sender()
+    live.publish_domain()
 
     result = live.check(config, "--via-supabase", "user@example.com")
 
@@ -59,24 +83,46 @@ def test_happy_path_generated_password_mails_through_supabase(live: Live) -> Non
         "send": "skip",
         "supabase_smtp": "pass",
         "supabase_mail": "pass",
+        "delivery": "pass",
+        "dmarc": "pass",
+        "spf": "pass",
+        "alignment": "pass",
+        "dns": "pass",
+        "quota": "pass",
+        "bounces": "pass",
+        "spam": "pass",
     }
     rows = result.rows()
+    assert rows[("delivery", PROJECT)]["detail"] == (
+        "Supabase's mail to user@example.com: delivered (250 2.0.0 OK: message accepted for "
+        "delivery)"
+    )
+    assert rows[("alignment", PROJECT)]["detail"] == (
+        f"aligned: mail from {OWN_SENDER} passes DMARC: SMTP2GO signs DKIM as d={OWN_DOMAIN} "
+        f"and its return path {return_path(live)} passes SPF"
+    )
+    assert rows[("dmarc", PROJECT)]["detail"] == (
+        f"_dmarc.{OWN_DOMAIN}: v=DMARC1; p=reject; rua=mailto:dmarc@{OWN_DOMAIN} "
+        f"(policy for {OWN_DOMAIN}: reject)"
+    )
+    assert rows[("quota", ACCOUNT)]["detail"].startswith("1 of 1000 emails this cycle (0%, ")
     assert rows[("auth", RELAY)]["detail"] == (
         "skipped: the password is `generate`: SMTP2GO never returns it and Supabase returns "
         "only an HMAC digest of it, so AUTH cannot be tried from here; SMTP2GO lists karto with "
         "status allowed; the Supabase mail row tests the password Supabase holds"
     )
     assert rows[("sender", PROJECT)]["detail"] == (
-        f"{SENDER} is a verified sender per SMTP2GO's API (MAIL FROM not tried: it needs AUTH)"
+        f"{OWN_SENDER} is a verified sender per SMTP2GO's API (MAIL FROM not tried: it needs AUTH)"
     )
     assert rows[("supabase_smtp", PROJECT)]["detail"] == (
-        f"custom SMTP on, mail.smtp2go.com:587 as karto, from {SENDER}; it holds the password "
-        "karto-smtp handed over from SMTP2GO user karto (its digest matches the hand-off record)"
+        f"custom SMTP on, mail.smtp2go.com:587 as karto, from {OWN_SENDER}; it holds the "
+        "password karto-smtp handed over from SMTP2GO user karto (its digest matches the "
+        "hand-off record)"
     )
     assert rows[("supabase_mail", PROJECT)]["detail"].startswith("Auth answered 200")
     message = live.sandbox.mailbox.wait_for(lambda m: "user@example.com" in m.rcpt_tos)
     assert message is not None
-    assert message.from_header == f"KARTO <{SENDER}>"
+    assert message.from_header == f"KARTO <{OWN_SENDER}>"
     assert message.smtp_user == "karto"
     assert message.subject == "Confirm Your Signup"
 
@@ -139,9 +185,9 @@ def test_generated_password_still_finds_a_blocked_user_and_an_unverified_sender(
 
 
 def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
-    config = live.config(relay_config())
+    config = live.config(relay_config(domain=OWN_DOMAIN))
     live.apply(config)
-    live.verify_sender()
+    live.publish_domain()
 
     result = live.check(config, "--send-test-to", "ops@example.com")
 
@@ -154,6 +200,14 @@ def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
         "send": "pass",
         "supabase_smtp": "pass",
         "supabase_mail": "skip",
+        "delivery": "pass",
+        "dmarc": "pass",
+        "spf": "pass",
+        "alignment": "pass",
+        "dns": "pass",
+        "quota": "pass",
+        "bounces": "pass",
+        "spam": "pass",
     }
     rows = result.rows()
     assert rows[("tls", RELAY)]["detail"].startswith(
@@ -162,22 +216,26 @@ def test_happy_path_known_password_sends_a_test_message(live: Live) -> None:
     # The relay offers CRAM-MD5 PLAIN LOGIN, as SMTP2GO's does; Supabase's mailer takes CRAM-MD5.
     assert rows[("auth", RELAY)]["detail"] == "CRAM-MD5 as karto: 235 Authentication succeeded"
     assert rows[("sender", PROJECT)]["detail"] == (
-        f"MAIL FROM:<{SENDER}>: 250 OK; the test message from {SENDER} was accepted at DATA"
+        f"MAIL FROM:<{OWN_SENDER}>: 250 OK; the test message from {OWN_SENDER} was accepted at DATA"
     )
     assert rows[("supabase_smtp", PROJECT)]["detail"] == (
-        f"custom SMTP on, mail.smtp2go.com:587 as karto, from {SENDER}; "
+        f"custom SMTP on, mail.smtp2go.com:587 as karto, from {OWN_SENDER}; "
         f"password matches env({PASSWORD_ENV}) (HMAC digest)"
     )
     [message] = live.sandbox.mailbox.messages()
     assert message.rcpt_tos == ["ops@example.com"]
-    assert message.from_header == f"KARTO <{SENDER}>"
+    assert message.from_header == f"KARTO <{OWN_SENDER}>"
+    assert rows[("delivery", PROJECT)]["detail"] == (
+        "the test message to ops@example.com: delivered (250 2.0.0 OK: message accepted for "
+        "delivery)"
+    )
     assert f"Message-ID {message.message_id}" in rows[("send", PROJECT)]["detail"]
 
 
 def test_nothing_is_sent_unless_asked(live: Live) -> None:
-    config = live.config(relay_config())
+    config = live.config(relay_config(domain=OWN_DOMAIN))
     live.apply(config)
-    live.verify_sender()
+    live.publish_domain()
 
     result = live.check(config)
 
@@ -463,10 +521,13 @@ def test_supabase_holds_a_stale_password_after_rotation_in_smtp2go(
         "Auth answered 500: Error sending confirmation email (unexpected_failure)"
     )
 
-    # The fix works: apply, then the same check passes end to end.
+    # The fix works: apply, then the same check passes the whole mail path.
     live.apply(config)
     again = live.check(config, "--via-supabase", "other@example.com")
-    assert again.exit_code == 0, again.stdout
+    not_passed = {
+        r["link"] for r in again.json()["check"]["rows"] if r["status"] in ("fail", "warn")
+    }
+    assert not_passed == {"alignment"}, again.stdout  # ro.ru, a free mailbox, cannot align
     assert live.sandbox.mailbox.wait_for(lambda m: "other@example.com" in m.rcpt_tos)
 
 
@@ -483,7 +544,7 @@ def test_text_table_is_plain_and_lists_fixes(live: Live, monkeypatch) -> None:
     assert "\x1b[" not in result.stdout
     sender = next(i for i, line in enumerate(lines) if line.startswith("fail    sender"))
     assert lines[sender + 1].strip().startswith(f"fix: {SENDER} is declared under smtp2go.senders")
-    assert lines[-1] == "7 checks: 4 pass, 1 fail, 0 warn, 2 skip: problems found"
+    assert lines[-1] == "14 checks: 7 pass, 1 fail, 1 warn, 5 skip: problems found"
 
 
 def test_text_table_fits_the_terminal(live: Live, monkeypatch) -> None:
@@ -517,15 +578,15 @@ def test_lint_warnings_are_one_line_pointing_at_validate(live: Live) -> None:
     result = live.cli("check", "-c", str(config))
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     assert notes == [
-        f"note: {config}: 1 warning (rate-limit-exceeds-quota); "
+        f"note: {config}: 2 warnings (from-free-mailbox, rate-limit-exceeds-quota); "
         f"`karto-smtp validate -c {config}` shows them in full"
     ]
 
 
 def test_target_selects_and_rejects(live: Live) -> None:
-    config = live.config(relay_config())
+    config = live.config(relay_config(domain=OWN_DOMAIN))
     live.apply(config)
-    live.verify_sender()
+    live.publish_domain()
 
     assert live.check(config, "--target", PROJECT).exit_code == 0
     assert live.check(config, "--target", REF).exit_code == 0

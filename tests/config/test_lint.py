@@ -121,7 +121,7 @@ def test_validate_needs_no_credentials(run, monkeypatch) -> None:
         "access_token is omitted) before running karto-smtp [secret-unavailable]",
     ]
     assert result.out == (
-        "examples/karto.yaml: valid (2 SMTP2GO objects, 1 Supabase project; 1 warning; 2 notes)\n"
+        "examples/karto.yaml: valid (2 SMTP2GO objects, 1 Supabase project; 2 warnings; 2 notes)\n"
     )
 
 
@@ -140,7 +140,7 @@ def test_default_api_key_and_token_env_missing_with_require_secrets(run, monkeyp
         "SUPABASE_ACCESS_TOKEN is not set; export SUPABASE_ACCESS_TOKEN (the default when "
         "access_token is omitted) before running karto-smtp [secret-unavailable]",
     ]
-    assert result.err_lines[-1] == "Error: examples/karto.yaml: invalid (2 errors, 1 warning)"
+    assert result.err_lines[-1] == "Error: examples/karto.yaml: invalid (2 errors, 2 warnings)"
 
 
 def test_plan_still_refuses_an_unset_secret_before_any_call(run, monkeypatch) -> None:
@@ -367,3 +367,77 @@ def test_lint_api_returns_findings() -> None:
     assert finding.hint.startswith("lower rate_limit_email_sent to 1/hour")
     checked = load_config(LINT / "quota.yaml")
     assert checked.warnings == findings
+
+
+DELIVERABILITY = """\
+version: 1
+smtp2go:
+  senders:
+    emails:
+      - address: karto.help@gmail.com
+  smtp_users:
+    - username: karto
+      password: generate
+      open_tracking_enabled: true
+      click_tracking_enabled: true
+      feedback_enabled: true
+    - username: newsletter
+      password: generate
+      click_tracking_enabled: true
+supabase:
+  projects:
+    - ref: kartoprodabcdefghijk
+      name: karto-production
+      auth:
+        smtp:
+          relay: {smtp2go_user: karto}
+          admin_email: karto.help@gmail.com
+"""
+AUTH_USER = "SMTP user karto relays Supabase Auth mail (karto-production)"
+TRACKING_OFF = "(Supabase's docs ask to turn email tracking off for auth mail)"
+
+
+def test_deliverability_warnings_name_the_fix_and_strict_makes_them_errors(run, tmp_path) -> None:
+    (tmp_path / "k.yaml").write_text(DELIVERABILITY)
+    result = run("validate", "-c", "k.yaml", cwd=tmp_path)
+    assert result.code == 0
+    notes = [line for line in result.err_lines if ": note: " not in line]
+    assert notes == [
+        "k.yaml:9:7: warning: smtp2go.smtp_users[0].open_tracking_enabled: "
+        f"{AUTH_USER}, and open tracking rewrites its HTML to add a tracking image; "
+        f"set open_tracking_enabled: false {TRACKING_OFF} [tracking-rewrites-auth-links]",
+        "k.yaml:10:7: warning: smtp2go.smtp_users[0].click_tracking_enabled: "
+        f"{AUTH_USER}, and click tracking rewrites every link in it: the confirmation and magic "
+        "links then go through SMTP2GO's tracking domain instead of reaching the user intact; "
+        f"set click_tracking_enabled: false {TRACKING_OFF} [tracking-rewrites-auth-links]",
+        "k.yaml:11:7: warning: smtp2go.smtp_users[0].feedback_enabled: "
+        f"{AUTH_USER}, and feedback_enabled adds an unsubscribe footer to it: sign-up and "
+        "password mail then looks like bulk mail and scores higher as spam; set "
+        "feedback_enabled: false for the SMTP user that relays auth mail "
+        "[feedback-footer-on-auth-mail]",
+        "k.yaml:22:11: warning: supabase.projects[0].auth.smtp.admin_email: "
+        "karto.help@gmail.com is a free mailbox at gmail.com: SMTP2GO cannot sign mail as "
+        "gmail.com, so it cannot pass DMARC alignment (RFC 7489 section 3.1) and receivers that "
+        "enforce gmail.com's policy put it in spam or refuse it; send from a domain you own: "
+        "declare it under smtp2go.senders.domains, publish its records (`karto-smtp dns`) and "
+        "set admin_email to an address there [from-free-mailbox]",
+    ]
+    # The newsletter user relays no auth mail: its click tracking is its own business.
+    assert "smtp_users[1]" not in result.err
+    strict = run("validate", "--strict", "-c", "k.yaml", cwd=tmp_path)
+    assert strict.code == 1
+    assert strict.err_lines[-1] == "Error: k.yaml: invalid (4 errors)"
+
+
+def test_a_from_address_on_an_own_domain_or_another_relay_is_not_flagged(run, tmp_path) -> None:
+    own = DELIVERABILITY.replace("karto.help@gmail.com", "auth@karto.example")
+    (tmp_path / "own.yaml").write_text(own)
+    assert "from-free-mailbox" not in run("validate", "-c", "own.yaml", cwd=tmp_path).err
+    gmail_smtp = (
+        "version: 1\nsupabase:\n  projects:\n    - ref: kartoprodabcdefghijk\n      name: p\n"
+        "      auth:\n        smtp:\n          host: smtp.gmail.com\n          port: 587\n"
+        "          user: me@gmail.com\n          password: env(GMAIL_APP_PASSWORD)\n"
+        "          admin_email: me@gmail.com\n"
+    )
+    (tmp_path / "gmail.yaml").write_text(gmail_smtp)
+    assert "from-free-mailbox" not in run("validate", "-c", "gmail.yaml", cwd=tmp_path).err

@@ -432,28 +432,3 @@ def test_a_malformed_read_is_retried(live, config, capsys):
     result = run_cli(capsys, "plan", "-c", str(config))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.endswith("Plan: 2 to add, 1 to change, 0 to destroy.\n")
-
-
-def test_sender_domain_lists_its_pending_dns_records(live, capsys, tmp_path):
-    path = write_config(
-        tmp_path,
-        """\
-version: 1
-smtp2go:
-  senders:
-    domains:
-      - domain: ro.ru
-""",
-    )
-    plan = run_cli(capsys, "plan", "-c", str(path))
-    assert '  + smtp2go.sender_domain["ro.ru"]\n' in plan.stdout
-    assert run_cli(capsys, "apply", "--auto-approve", "-c", str(path)).exit_code == 0
-    assert [(w["path"], w["body"]) for w in live.writes()] == [
-        ("/v3/domain/add", {"domain": "ro.ru"})
-    ]
-    again = run_cli(capsys, "plan", "-c", str(path))
-    pending = [line for line in again.stdout.splitlines() if "pending DNS record" in line]
-    assert len(pending) == 2
-    assert pending[0].endswith("._domainkey.ro.ru CNAME dkim.smtp2go.net")
-    assert pending[1].endswith(".ro.ru CNAME return.smtp2go.net")
-    assert again.stdout.endswith("No changes. SMTP2GO and Supabase match karto.yaml.\n")

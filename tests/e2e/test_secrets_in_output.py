@@ -182,7 +182,10 @@ def test_debug_output_of_plan_apply_and_check_holds_no_secret(live, canaries, ca
         body={"message": f"{CANARY_TOKEN} {generated} {digest(REF, generated)} {CANARY_KEY}"},
     )
     runs.append(run_cli(capsys, "--debug", "plan", "-c", str(path)))
-    assert [r.exit_code for r in runs] == [0, 0, 0, 0, 1], [r.stdout + r.stderr for r in runs]
+    # check exits 1 on warnings: ro.ru, a free mailbox, cannot align with DMARC.
+    assert [r.exit_code for r in runs] == [0, 0, 0, 1, 1], [r.stdout + r.stderr for r in runs]
+    summary = runs[3].json()["check"]["summary"]
+    assert summary["fail"] == 0 and summary["warn"] >= 1
     assert runs[-1].stderr.endswith(f"(HTTP 400): {REDACTED} {REDACTED} {REDACTED} {REDACTED}\n")
     secrets = [CANARY_KEY, CANARY_TOKEN, CANARY_PASSWORD, generated]
     secrets += [digest(ref, p) for ref in (REF, OTHER_REF) for p in (CANARY_PASSWORD, generated)]

@@ -145,6 +145,23 @@ class Smtp2goClient(ServiceClient):
         )
         return list((data or {}).get("domains") or [])
 
+    # -- statistics and activity (read by `check`) -----------------------------------
+    async def email_cycle(self) -> dict[str, Any]:
+        data = await self._post("stats/email_cycle", "read this month's usage", {}, read=True)
+        return dict(data or {})
+
+    async def email_bounces(self) -> dict[str, Any]:
+        data = await self._post("stats/email_bounces", "read bounce statistics", {}, read=True)
+        return dict(data or {})
+
+    async def email_spam(self) -> dict[str, Any]:
+        data = await self._post("stats/email_spam", "read spam statistics", {}, read=True)
+        return dict(data or {})
+
+    async def search_activity(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        data = await self._post("activity/search", "search activity", body, read=True)
+        return list((data or {}).get("events") or [])
+
 
 def _error_fields(body: Any) -> tuple[str, str]:
     """(error_code, error) of an SMTP2GO error envelope, nested under data or not."""

@@ -80,7 +80,12 @@ def user_shown_whole(raw: dict[str, Any], names: set[str]) -> bool:
 
 
 def domain_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The DNS records SMTP2GO wants published for a sender domain, with their status."""
+    """The DNS records SMTP2GO wants published for a sender domain, with their status.
+
+    Each: `name` (absolute, no trailing dot), `type`, `target` (what SMTP2GO expects),
+    `verified` (SMTP2GO saw it), `found` (what SMTP2GO's last check found, or None) and
+    `purpose` (DKIM, return path, tracking). A tracker counts only when it is enabled.
+    """
     domain = entry.get("domain") or {}
     trackers = entry.get("trackers") or []
     full = domain.get("fulldomain")
@@ -90,6 +95,7 @@ def domain_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
             "type": "CNAME",
             "target": domain.get("dkim_expected") or "dkim.smtp2go.net",
             "verified": bool(domain.get("dkim_verified")),
+            "found": domain.get("dkim_value") or None,
             "purpose": "DKIM",
         },
         {
@@ -97,6 +103,7 @@ def domain_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
             "type": "CNAME",
             "target": domain.get("rpath_expected") or "return.smtp2go.net",
             "verified": bool(domain.get("rpath_verified")),
+            "found": domain.get("rpath_value") or None,
             "purpose": "return path",
         },
     ]
@@ -106,6 +113,7 @@ def domain_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
             "type": "CNAME",
             "target": t.get("cname_expected") or "track.smtp2go.net",
             "verified": bool(t.get("cname_verified")),
+            "found": t.get("cname_value") or None,
             "purpose": "tracking",
         }
         for t in trackers

@@ -32,6 +32,7 @@ _OPERATIONS = {
     "single_sender_emails/add": "add single sender",
     "single_sender_emails/remove": "remove single sender",
     "domain/add": "add sender domain",
+    "domain/verify": "ask SMTP2GO to check the DNS records of",
     "domain/remove": "remove sender domain",
 }
 
@@ -101,7 +102,9 @@ class Smtp2goProvider(Provider):
             ]
         if action is Action.DELETE:
             return [Request(method="POST", path="domain/remove", body={"domain": key})]
-        return []
+        # An update of a domain is due only while it is pending: SMTP2GO checks again now
+        # instead of at its next periodic check.
+        return [Request(method="POST", path="domain/verify", body={"domain": key})]
 
     def _user_request(
         self,
@@ -147,13 +150,26 @@ class Smtp2goProvider(Provider):
             if user is not None and user_shown_whole(user, set(resource.fields) | {"description"}):
                 return normalise_user(user)
             return None
-        if resource.address.kind == SENDER_DOMAIN and request.path == "domain/add":
+        if resource.address.kind == SENDER_DOMAIN and request.path in (
+            "domain/add",
+            "domain/verify",
+        ):
             domains = (data or {}).get("domains") if isinstance(data, dict) else None
             for entry in domains or []:
                 full = str((entry.get("domain") or {}).get("fulldomain", "")).lower()
                 if full == resource.address.key:
                     return normalise_domain(entry)
         return None
+
+    def due(self, resource: Resource, live: Live) -> list[str]:
+        if resource.address.kind != SENDER_DOMAIN or live.get("verified"):
+            return []
+        records = live.get("records", [])
+        missing = [r["name"] for r in records if not r["verified"]]
+        return [
+            f"pending verification: SMTP2GO does not see {len(missing)} of its "
+            f"{len(records)} DNS records yet ({', '.join(missing)})"
+        ]
 
     def notes(self, resource: Resource, live: Live | None, action: Action) -> list[str]:
         if action is Action.DELETE or resource.address.kind == SMTP_USER:
@@ -172,12 +188,23 @@ class Smtp2goProvider(Provider):
                 ]
             return []
         if live is None:
-            return [f"after apply, add the DNS records SMTP2GO lists for {key} (see the next plan)"]
-        return [
-            f"pending DNS record: {r['name']} CNAME {r['target']}"
+            return [
+                f"SMTP2GO names the DNS records {key} needs when it is added: after apply, "
+                "`karto-smtp dns` prints them for your DNS; the next apply asks SMTP2GO to "
+                "check them"
+            ]
+        pending = [
+            f"publish {r['name']} CNAME {r['target']}"
+            + (f" (SMTP2GO found {r['found']})" if r.get("found") else "")
             for r in live.get("records", [])
             if not r["verified"]
         ]
+        if pending:
+            pending.append(
+                "`karto-smtp dns` prints every record for your DNS tool; once they are "
+                "published, apply asks SMTP2GO to check them"
+            )
+        return pending
 
     def details(self, resource: Resource, live: Live | None) -> dict[str, Any]:
         if resource.address.kind == SENDER_DOMAIN and live is not None:
