@@ -317,3 +317,34 @@ def test_plan_requests_hold_placeholders_never_values():
         "host": "relay.example",
         "password": {"$secret": 'relay.user["karto"].password'},
     }
+
+
+def test_an_object_that_is_due_plans_an_update_and_stays_unverified_until_settled():
+    world = World()
+    world.relay.objects["karto"] = {"note": "x", "pending": True}
+
+    class Pending(type(world.providers()["relay"])):
+        def due(self, resource, live):
+            stored = world.relay.objects.get(resource.address.key, {})
+            return ["pending: the service has not checked it yet"] if stored.get("pending") else []
+
+    desired = state(user("karto", note="x", generated=False))
+    providers = world.providers()
+    providers["relay"] = Pending(world.relay)
+    planned = run(plan_with(providers, desired))
+    assert [(c.action, c.reasons) for c in planned.plan.actionable] == [
+        (Action.UPDATE, ["pending: the service has not checked it yet"])
+    ]
+    result = run(execute(planned, providers))
+    assert result.results[0].outcome is Outcome.UNVERIFIED
+    assert result.results[0].message == "pending: the service has not checked it yet"
+    world.relay.objects["karto"]["pending"] = False
+    assert not run(plan_with(providers, desired)).plan.summary.has_changes
+
+
+async def plan_with(providers, desired):
+    from karto_smtp.engine.plan import PlanOptions
+    from karto_smtp.engine.planner import plan
+    from tests.unit.engine.fakes import CONFIG
+
+    return await plan(desired, providers, CONFIG, PlanOptions())
