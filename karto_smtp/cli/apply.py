@@ -7,8 +7,6 @@ from karto.yaml and the live services gives exactly the same one. Exit codes: 0 
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +48,9 @@ def _ask_approval() -> None:
 
 async def _execute(planned: Planned, providers: dict[str, Provider]) -> ApplyResult:
     """Run the executor with SIGINT/SIGTERM asking it to stop at a safe point."""
+    import asyncio
+    import signal
+
     from karto_smtp.cli.session import progress
     from karto_smtp.engine.executor import StopRequest, execute
 
@@ -190,6 +191,8 @@ def apply(
     fmt: str,
 ) -> None:
     """Change the live services to match karto.yaml (or carry out a saved plan)."""
+    import asyncio
+
     from karto_smtp.cli.session import load
     from karto_smtp.engine.plan import PlanOptions
 

@@ -6,7 +6,6 @@ changes (only with --detailed-exitcode). The plan goes to stdout, progress to st
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +56,8 @@ def plan(
     rotate: tuple[str, ...],
 ) -> None:
     """Show what apply would change, read from the live services."""
+    import asyncio
+
     from karto_smtp.cli import color_enabled
     from karto_smtp.cli.session import derive, load, prepare, progress, render, services
     from karto_smtp.engine.plan import PlanOptions
