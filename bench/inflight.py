@@ -50,7 +50,7 @@ class InflightProxy:
         return self
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(5)
         self._thread.join(5)
 
     def reset(self) -> Counts:
@@ -72,7 +72,20 @@ class InflightProxy:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
-        self._loop.run_forever()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loop.call_soon(self._loop.stop)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with self._lock:
@@ -81,11 +94,9 @@ class InflightProxy:
             c.open_connections += 1
             c.max_open_connections = max(c.max_open_connections, c.open_connections)
         waiting = [False]
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
-        except OSError:
-            writer.close()
-            return
+        # Requests count from the moment the client sends them, even while the upstream
+        # connection is still being made: what the client has in flight is the measure.
+        upstream = asyncio.ensure_future(asyncio.open_connection(*self._upstream))
 
         async def requests() -> None:
             while data := await reader.read(65536):
@@ -96,11 +107,14 @@ class InflightProxy:
                         c.requests += 1
                         c.in_flight += 1
                         c.max_in_flight = max(c.max_in_flight, c.in_flight)
+                _up_reader, up_writer = await asyncio.shield(upstream)
                 up_writer.write(data)
                 await up_writer.drain()
-            up_writer.close()
+            if upstream.done() and upstream.exception() is None:
+                upstream.result()[1].close()
 
         async def responses() -> None:
+            up_reader, _up_writer = await asyncio.shield(upstream)
             while data := await up_reader.read(65536):
                 with self._lock:
                     if waiting[0]:
@@ -112,7 +126,7 @@ class InflightProxy:
 
         try:
             await asyncio.gather(requests(), responses())
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, asyncio.CancelledError):
             pass
         finally:
             with self._lock:
@@ -120,4 +134,7 @@ class InflightProxy:
                 if waiting[0]:
                     self.counts.in_flight -= 1
             writer.close()
-            up_writer.close()
+            if not upstream.done():
+                upstream.cancel()
+            elif not upstream.cancelled() and upstream.exception() is None:
+                upstream.result()[1].close()
