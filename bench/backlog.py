@@ -133,14 +133,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--backlog", type=int, default=128)
     options = parser.parse_args()
-    env = python_env(os.environ, Path(tempfile.mkdtemp(prefix="karto-bench-pycache-")))
     somaxconn = Path("/proc/sys/net/core/somaxconn").read_text().strip()
-    rows = {
-        f"as shipped (backlog {http_server._Server.request_queue_size})": measure(
-            None, options.clients, env
-        ),
-        f"backlog {options.backlog}": measure(options.backlog, options.clients, env),
-    }
+    with tempfile.TemporaryDirectory(prefix="karto-bench-pycache-") as cache:
+        env = python_env(os.environ, Path(cache))
+        rows = {
+            f"as shipped (backlog {http_server._Server.request_queue_size})": measure(
+                None, options.clients, env
+            ),
+            f"backlog {options.backlog}": measure(options.backlog, options.clients, env),
+        }
     print(f"net.core.somaxconn = {somaxconn}; {options.clients} clients at once\n")
     print(
         "| Supabase emulator | burst wall | slowest connect | slowest request "

@@ -223,9 +223,11 @@ def measure(options: argparse.Namespace) -> Results:
     smallest, largest = min(options.sizes), max(options.sizes)
     ms = f"{options.latency * 1000:.0f} ms"
     cli = None if options.no_supabase_cli else supabase_cli_binary()
-    env = python_env(os.environ, Path(tempfile.mkdtemp(prefix="karto-bench-pycache-")))
-    with BenchStack(largest, tuple(options.sizes), listen_backlog=options.sandbox_backlog) as stack:
-        stack.start(env)
+    with (
+        tempfile.TemporaryDirectory(prefix="karto-bench-pycache-") as cache,
+        BenchStack(largest, tuple(options.sizes), listen_backlog=options.sandbox_backlog) as stack,
+    ):
+        stack.start(python_env(os.environ, Path(cache)))
 
         def plan(size: int, extra: Mapping[str, str] | None = None) -> Command:
             config = str(stack.configs[size])
