@@ -33,7 +33,11 @@ def converged(sandbox, monkeypatch, tmp_path, capsys) -> Callable[[int], Path]:
             ).raise_for_status()
         path = tmp_path / f"karto-{projects}.yaml"
         path.write_text(karto_yaml(refs))
-        applied = run_cli(capsys, "apply", "--auto-approve", "-c", str(path))
+        # Few connections at once: the sandbox's listen backlog is 5, and SYNs past it wait a
+        # second for their retransmission.
+        with monkeypatch.context() as setting:
+            setting.setenv("KARTO_MAX_CONCURRENCY", "4")
+            applied = run_cli(capsys, "apply", "--auto-approve", "-c", str(path))
         assert applied.exit_code == 0, applied.stderr
         httpx.post(
             f"{env['KARTO_SANDBOX_URL']}/_sandbox/senders/verify", json={"email_address": SENDER}

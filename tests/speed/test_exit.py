@@ -36,6 +36,7 @@ def env(converged, sandbox) -> dict[str, str]:
 
 def test_a_long_output_through_a_pipe_arrives_whole(converged, env, tmp_path):
     config = converged(30)
+    env = {**env, "KARTO_MAX_CONCURRENCY": "4"}  # see the `converged` fixture
     done = karto("plan", "-c", str(config), "--format", "json", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout) > 16_384  # more than one pipe buffer
