@@ -110,3 +110,32 @@ def test_a_bad_bound_is_an_error_before_any_request(converged, sandbox, capsys, 
     )
     assert "Traceback" not in result.stderr
     assert requests(sandbox.env) == []
+
+
+def test_writes_to_different_projects_run_at_once_within_the_bound(
+    converged, sandbox, capsys, monkeypatch
+):
+    config = converged(7)
+    monkeypatch.setenv("KARTO_SUPABASE_MAX_CONCURRENCY", "3")
+    add_latency(sandbox.env, LATENCY)
+    with (
+        InflightProxy(sandbox.env["SMTP2GO_API_URL"]) as smtp2go,
+        InflightProxy(sandbox.env["SUPABASE_API_URL"]) as supabase,
+    ):
+        monkeypatch.setenv("SMTP2GO_API_URL", smtp2go.url)
+        monkeypatch.setenv("SUPABASE_API_URL", supabase.url)
+        result = run_cli(
+            capsys, "apply", "--auto-approve", "--rotate-password", "karto", "-c", str(config)
+        )
+        counts = supabase.reset()
+    assert result.exit_code == 0, result.stderr
+    assert "Apply complete! Resources: 0 added, 8 changed, 0 destroyed." in result.stdout
+    patches = [
+        (method, path)
+        for _service, method, path in requests(sandbox.env)
+        if method == "PATCH" and path.startswith("/v1/")
+    ]
+    assert sorted(patches) == sorted(
+        ("PATCH", f"/v1/projects/{project_ref(i)}/config/auth") for i in range(7)
+    )
+    assert counts.max_in_flight == 3
