@@ -47,7 +47,8 @@ class ServiceClient:
         limits = httpx.Limits(
             max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         )
-        if transport is None and base_url.startswith("http://") and not urllib.request.getproxies():
+        proxied = {"http", "all"} & urllib.request.getproxies().keys()
+        if transport is None and base_url.startswith("http://") and not proxied:
             transport = _PlainHttpTransport(limits)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.inflight import InflightProxy
 from karto_smtp.providers import http
 from karto_smtp.providers.smtp2go.client import Smtp2goClient
 from karto_smtp.providers.supabase.client import SupabaseClient
@@ -141,16 +142,7 @@ def test_a_plan_over_plain_http_makes_no_ssl_context(probe_env, tmp_path):
 
 
 def test_https_clients_share_one_verifying_context(monkeypatch):
-    made: list[ssl.SSLContext] = []
-    original = ssl.SSLContext.__new__
-
-    def counting(cls, *args, **kwargs):
-        context = original(cls, *args, **kwargs)
-        made.append(context)
-        return context
-
-    monkeypatch.setattr(ssl.SSLContext, "__new__", staticmethod(counting))
-    http._tls_context.cache_clear()
+    made = counting_ssl_contexts(monkeypatch)
     clients = [
         Smtp2goClient("https://api.smtp2go.com/v3", "api-key"),
         SupabaseClient("https://api.supabase.com", "sbp_token"),
@@ -162,3 +154,45 @@ def test_https_clients_share_one_verifying_context(monkeypatch):
         for client in clients:
             asyncio.run(client.aclose())
         http._tls_context.cache_clear()
+
+
+def counting_ssl_contexts(monkeypatch) -> list[ssl.SSLContext]:
+    made: list[ssl.SSLContext] = []
+    original = ssl.SSLContext.__new__
+
+    def counting(cls, *args, **kwargs):
+        context = original(cls, *args, **kwargs)
+        made.append(context)
+        return context
+
+    monkeypatch.setattr(ssl.SSLContext, "__new__", staticmethod(counting))
+    http._tls_context.cache_clear()
+    return made
+
+
+def test_no_proxy_alone_keeps_plain_http_free_of_tls(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    made = counting_ssl_contexts(monkeypatch)
+    client = SupabaseClient("http://127.0.0.1:9", "sbp_token")
+    asyncio.run(client.aclose())
+    assert made == []
+
+
+def test_an_http_proxy_from_the_environment_is_still_used(sandbox, monkeypatch):
+    env = sandbox.env
+    with InflightProxy(env["SUPABASE_API_URL"]) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+
+        async def read() -> dict:
+            client = SupabaseClient(env["SUPABASE_API_URL"], env["SUPABASE_ACCESS_TOKEN"])
+            try:
+                return await client.get_auth_config(sandbox.project_refs[0])
+            finally:
+                await client.aclose()
+
+        config = asyncio.run(read())
+        assert proxy.reset().requests == 1
+    assert "smtp_host" in config
+    http._tls_context.cache_clear()
