@@ -1,3 +1,3 @@
-from karto_smtp.cli import main
+from karto_smtp.cli import run
 
-main()
+run()

@@ -7,8 +7,6 @@ from karto.yaml and the live services gives exactly the same one. Exit codes: 0 
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +54,9 @@ async def _execute(planned: Planned, providers: dict[str, Provider]) -> ApplyRes
     From here on the deadline no longer cuts requests short: a change that started runs to
     its end, and a password already set is still delivered (the executor's stop rules).
     """
+    import asyncio
+    import signal
+
     from karto_smtp import deadline
     from karto_smtp.cli.session import progress
     from karto_smtp.engine.executor import StopRequest, execute
@@ -230,6 +231,8 @@ def _apply_command(
     rotate: tuple[str, ...],
     fmt: str,
 ) -> None:
+    import asyncio
+
     from karto_smtp.cli.session import load
     from karto_smtp.engine.plan import PlanOptions
 

@@ -6,7 +6,6 @@ changes (only with --detailed-exitcode). The plan goes to stdout, progress to st
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +71,8 @@ def _plan(
     targets: tuple[str, ...],
     rotate: tuple[str, ...],
 ) -> None:
+    import asyncio
+
     from karto_smtp.cli import color_enabled
     from karto_smtp.cli.session import derive, load, prepare, progress, render, services
     from karto_smtp.engine.plan import PlanOptions

@@ -19,11 +19,14 @@ is shown or logged, and URLs are shown without user info or query.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
 import os
+import ssl
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -143,14 +146,19 @@ class ServiceClient:
         max_concurrency: int = 4,
         credential: CredentialSource | None = None,
     ) -> None:
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
+        proxied = {"http", "all"} & urllib.request.getproxies().keys()
+        if transport is None and base_url.startswith("http://") and not proxied:
+            transport = _PlainHttpTransport(limits)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **headers},
             timeout=httpx.Timeout(read_timeout(), connect=CONNECT_TIMEOUT),
             transport=transport,
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
+            limits=limits,
+            verify=True if transport is not None else _tls_context(),
         )
         # One pool per service, reused by every project; never more than this in flight.
         self._slots = asyncio.Semaphore(max_concurrency)
@@ -415,6 +423,30 @@ def _why(exc: Exception) -> str:
     """httpx's reason ('[Errno 111] Connection refused'), on one line and redacted."""
     text = " ".join(redact(str(exc)).split())
     return text or type(exc).__name__
+
+
+class _PlainHttpTransport(httpx.AsyncHTTPTransport):
+    """The transport for a plain-HTTP service (the sandbox), with no TLS settings loaded.
+
+    httpx builds an SSL context for every client it makes, reading the whole CA bundle
+    (~20 ms each) even when no connection will ever use TLS. This pool has none; should an
+    https:// URL ever reach it, httpcore makes its default, verifying context then.
+    """
+
+    def __init__(self, limits: httpx.Limits) -> None:  # not super(): it builds the context
+        import httpcore
+
+        self._pool = httpcore.AsyncConnectionPool(
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying context (httpx's own, honouring SSL_CERT_FILE) shared by all clients."""
+    return httpx.create_ssl_context()
 
 
 def _decode(response: httpx.Response) -> tuple[Any, str | None]:

@@ -41,17 +41,3 @@ def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def json_command(argv: list[str], commands: list[str]) -> str | None:
-    """The command a command line runs with `--format json`, or None.
-
-    Read from the arguments themselves so that even a usage error (before any command
-    code runs) still answers in JSON.
-    """
-    wants_json = "--format=json" in argv or any(
-        arg == "--format" and after == "json" for arg, after in zip(argv, argv[1:], strict=False)
-    )
-    if not wants_json:
-        return None
-    return next((arg for arg in argv if arg in commands), None)

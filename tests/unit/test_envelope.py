@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_json_mode_is_read_from_any_command_line():
-    from karto_smtp.views.envelope import json_command
+    from karto_smtp.cli import json_command
 
     commands = ["plan", "apply"]
     assert json_command([], commands) is None

@@ -21,6 +21,7 @@ class _Factory:
 
     def open(self, loaded: LoadedConfig, environ: Mapping[str, str]) -> Provider:
         from karto_smtp.providers.credentials import api_credential
+        from karto_smtp.providers.limits import max_concurrency
         from karto_smtp.providers.smtp2go.client import Smtp2goClient
         from karto_smtp.providers.smtp2go.provider import Smtp2goProvider
 
@@ -34,10 +35,11 @@ class _Factory:
             loaded,
             environ,
         )
+        bound = max_concurrency(self.name, Smtp2goProvider.max_concurrency, environ)
         client = Smtp2goClient(
             account.resolved_api_url(environ),
             key.value.reveal(),
-            max_concurrency=Smtp2goProvider.max_concurrency,
+            max_concurrency=bound,
             credential=key.source,
         )
         return Smtp2goProvider(client)

@@ -21,6 +21,7 @@ class _Factory:
 
     def open(self, loaded: LoadedConfig, environ: Mapping[str, str]) -> Provider:
         from karto_smtp.providers.credentials import api_credential
+        from karto_smtp.providers.limits import max_concurrency
         from karto_smtp.providers.supabase.client import SupabaseClient
         from karto_smtp.providers.supabase.fields import redact_digests
         from karto_smtp.providers.supabase.provider import SupabaseProvider
@@ -36,10 +37,11 @@ class _Factory:
             loaded,
             environ,
         )
+        bound = max_concurrency(self.name, SupabaseProvider.max_concurrency, environ)
         client = SupabaseClient(
             config.resolved_api_url(environ),
             token.value.reveal(),
-            max_concurrency=SupabaseProvider.max_concurrency,
+            max_concurrency=bound,
             credential=token.source,
         )
         return SupabaseProvider(client)
