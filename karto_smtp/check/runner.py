@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from karto_smtp.check import hints
 from karto_smtp.check.relay_map import RELAY_ENV, RelayMap, ca_file_from_env, client_ssl_context
@@ -59,6 +59,10 @@ class RelayOutcome:
     auth: AuthOutcome = "untested"
     password: Secret | None = None
     password_error: str | None = None
+
+
+def _config_of(read: AuthConfigRead | None) -> dict[str, Any] | None:
+    return None if read is None else read.config
 
 
 def _smtp_maybe_on(read: AuthConfigRead | None) -> bool:
@@ -499,7 +503,9 @@ class Checker:
         return {
             project.ref: [
                 smtp_rows[project.ref],
-                supabase_rows.mail_row(project, address, mails.get(project.ref)),
+                supabase_rows.mail_row(
+                    project, address, mails.get(project.ref), _config_of(reads.get(project.ref))
+                ),
             ]
             for project, _outcome in projects
         }
