@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from karto_sandbox.gotemplate.errors import TemplateExecError, UnsupportedTemplate
 from karto_sandbox.gotemplate.html_context import (
-    _ATTR_START,
+    ATTR_START_STATES,
     COMMENT_STATES,
     CSS_STATES,
     JS_STATES,
@@ -72,7 +72,8 @@ def nudge(c: Context) -> Context:
     if c.state is State.TAG:
         return replace(c, state=State.ATTR_NAME)
     if c.state is State.BEFORE_VALUE:
-        return replace(c, state=_ATTR_START[c.attr], delim=Delim.SPACE_OR_TAG_END, attr=Attr.NONE)
+        state = ATTR_START_STATES[c.attr]
+        return replace(c, state=state, delim=Delim.SPACE_OR_TAG_END, attr=Attr.NONE)
     if c.state is State.AFTER_NAME:
         return replace(c, state=State.ATTR_NAME, attr=Attr.NONE)
     return c

@@ -161,7 +161,7 @@ _ELEMENT_CONTENT = {
     Element.TEXTAREA: State.RCDATA,
     Element.TITLE: State.RCDATA,
 }
-_ATTR_START = {
+ATTR_START_STATES = {
     Attr.NONE: State.ATTR,
     Attr.SCRIPT: State.JS,
     Attr.SCRIPT_TYPE: State.ATTR,
@@ -370,7 +370,7 @@ def _t_before_value(c: Context, s: str) -> tuple[Context, int]:
         delim, i = Delim.SINGLE_QUOTE, i + 1
     elif s[i] == '"':
         delim, i = Delim.DOUBLE_QUOTE, i + 1
-    return replace(c, state=_ATTR_START[c.attr], delim=delim), i
+    return replace(c, state=ATTR_START_STATES[c.attr], delim=delim), i
 
 
 def _t_html_comment(c: Context, s: str) -> tuple[Context, int]:
