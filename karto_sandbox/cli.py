@@ -223,8 +223,15 @@ def verify_sender(address: str) -> None:
     help="Wait up to SECONDS for a (matching) message; exit 1 if none arrives.",
 )
 @click.option("--to", "recipient", help="Only messages to this recipient.")
-def mail(as_json: bool, wait: float, recipient: str | None) -> None:
-    """List the messages the sandbox relay accepted."""
+@click.option(
+    "--body",
+    "show_body",
+    is_flag=True,
+    help="Print each message's body too (decoded HTML or text).",
+)
+def mail(as_json: bool, wait: float, recipient: str | None, show_body: bool) -> None:
+    """List the messages the sandbox relay accepted: time, SMTP user, sender, recipients and
+    subject (with --body, the text of each; --json has everything, the raw message too)."""
     params: dict[str, Any] = {}
     if recipient:
         params["to"] = recipient
@@ -243,6 +250,9 @@ def mail(as_json: bool, wait: float, recipient: str | None) -> None:
                 f"{message['received_at']}  {message['smtp_user']}  {message.get('from_header')}"
                 f" -> {', '.join(message['rcpt_tos'])}  {message.get('subject')!r}{rejected}"
             )
+            if show_body:
+                body = message.get("body")
+                click.echo((body if body is not None else "(no text part)").rstrip("\n") + "\n")
         if not messages:
             click.echo("No messages.", err=True)
     if wait and not messages:

@@ -8,7 +8,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from email.parser import BytesHeaderParser
+from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any, Literal
 
@@ -31,6 +32,7 @@ class DeliveredMessage:
     raw: str
     status: MessageStatus = "delivered"
     auth_mechanism: str | None = None  # how the sender logged in (CRAM-MD5, PLAIN, LOGIN)
+    body: str | None = None  # the HTML (else plain) text part, decoded
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,6 +41,17 @@ class DeliveredMessage:
 def _header(headers: Any, name: str) -> str | None:
     value = headers.get(name)
     return None if value is None else str(value)
+
+
+def _body(message: EmailMessage) -> str | None:
+    """The message's HTML (else plain text) part, decoded; None when it has none."""
+    try:
+        part = message.get_body(preferencelist=("html", "plain"))
+        content = None if part is None else part.get_content()
+    except (LookupError, ValueError, AttributeError, TypeError):
+        return None
+    # Lines travel as CRLF; the text is shown with the newlines it was written with.
+    return content.replace("\r\n", "\n") if isinstance(content, str) else None
 
 
 class Mailbox:
@@ -58,20 +71,22 @@ class Mailbox:
         auth_mechanism: str | None = None,
     ) -> DeliveredMessage:
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(data)
+        parsed = BytesParser(policy=default_policy).parsebytes(data)
+        assert isinstance(parsed, EmailMessage)
         message = DeliveredMessage(
             id=uuid.uuid4().hex,
             received_at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
             mail_from=mail_from,
             rcpt_tos=list(rcpt_tos),
             smtp_user=smtp_user,
-            subject=_header(headers, "Subject"),
-            from_header=_header(headers, "From"),
-            to_header=_header(headers, "To"),
-            message_id=_header(headers, "Message-ID"),
+            subject=_header(parsed, "Subject"),
+            from_header=_header(parsed, "From"),
+            to_header=_header(parsed, "To"),
+            message_id=_header(parsed, "Message-ID"),
             raw=data.decode("utf-8", "replace"),
             status=status,
             auth_mechanism=auth_mechanism,
+            body=_body(parsed),
         )
         with self._condition:
             self._messages.append(message)

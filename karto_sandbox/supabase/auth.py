@@ -29,7 +29,11 @@ It follows supabase/auth (GoTrue) where its source was read:
   team members. The sandbox never delivers those: a team member gets 200 and an Auth log
   entry, anyone else the 400 above;
 - the Auth log gets GoTrue's `mail.send` fields (mail_type, mail_from, mail_to, smtp_host,
-  smtp_port, error) and one entry per /otp request; never the SMTP password.
+  smtp_port, error) and one entry per /otp request; never the SMTP password;
+- the mail is the project's subject and template rendered as GoTrue's template mailer does
+  (`auth_mail.py`): a template that does not parse falls back to the built-in one with a
+  `templatemailer_template_*_parse_error` log entry, one that fails to run sends nothing;
+- `data` in the body becomes a new user's metadata (`.Data` in templates).
 
 SMTP is spoken like GoTrue's gomail dialer (gopkg.in/gomail.v2 `smtp.go`, `Dialer.Dial`):
 implicit TLS on `implicit_tls_ports`, otherwise plain with STARTTLS whenever the server
@@ -42,7 +46,6 @@ SMTP2GO's other implicit-TLS ports (8465, 443), a choice of this sandbox.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import secrets
 import smtplib
@@ -50,12 +53,15 @@ import socket
 import ssl
 import uuid
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate, make_msgid
 from fnmatch import fnmatch
 from typing import Any, Protocol
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode, urlsplit
 
+from karto_sandbox.gotemplate.values import json_to_go
 from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.supabase.auth_mail import MailNotRendered, compose, link_data
 from karto_sandbox.supabase.models import (
     SupabaseAccount,
     new_user,
@@ -74,7 +80,6 @@ DEFAULT_EMAILS_PER_HOUR = 30
 SESSION_SECONDS = 3600
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TEMPLATE_FIELD = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 
 
 class RelayResolver(Protocol):
@@ -143,13 +148,6 @@ def _smtp_error_text(exc: BaseException, host: str, port: int) -> str:
     if isinstance(exc, socket.gaierror):
         return f"dial tcp: lookup {host}: no such host"
     return str(exc) or type(exc).__name__
-
-
-def render_template(template: str, values: dict[str, str]) -> str:
-    """Fill `{{ .Name }}` fields the way GoTrue's html/template does for plain fields."""
-    return _TEMPLATE_FIELD.sub(
-        lambda m: html.escape(values.get(m.group(1), ""), quote=True), template
-    )
 
 
 class SupabaseAuthApp(HttpApp):
@@ -266,6 +264,9 @@ class SupabaseAuthApp(HttpApp):
             return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
         if not isinstance(create_user, bool):
             return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
+        metadata = body.get("data")
+        if metadata is not None and not isinstance(metadata, dict):
+            return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
         if email and phone:
             return fail(
                 400,
@@ -297,9 +298,13 @@ class SupabaseAuthApp(HttpApp):
         if user is None or not user.get("confirmed_at"):
             if user is None and config.get("disable_signup"):
                 return fail(422, "signup_disabled", "Signups not allowed for this instance")
-            user = user or new_user(email, self.account.clock())
+            if user is None:
+                user = new_user(email, self.account.clock())
+                user["user_metadata"] = dict(metadata or {})
             if config.get("mailer_autoconfirm"):
                 user["confirmed_at"] = user["created_at"]
+                # GoTrue's User.Confirm records the check in the metadata.
+                user["user_metadata"] = {**user.get("user_metadata", {}), "email_verified": True}
                 self.account.put_user(ref, user)
                 kind = "magiclink"
             else:
@@ -357,7 +362,18 @@ class SupabaseAuthApp(HttpApp):
         otp = "".join(secrets.choice("0123456789") for _ in range(config["mailer_otp_length"] or 6))
         token_hash = hashlib.sha224((email + otp).encode()).hexdigest()
         mail_type = "magic_link" if kind == "magiclink" else "confirmation"
-        subject, body = self._render(request, ref, config, kind, email, otp, token_hash)
+        what = "magic link" if kind == "magiclink" else "confirmation"
+        try:
+            mail = compose(
+                config,
+                mail_type,
+                self._mail_data(request, ref, config, user, kind, otp, token_hash),
+            )
+        except MailNotRendered as exc:
+            return (500, "unexpected_failure", f"Error sending {what} email", exc.error)
+        for entry in mail.log:
+            self.account.append_auth_log(ref, entry)
+        subject, body = mail.subject, mail.body
         log_fields: dict[str, Any] = {
             "component": "mailer",
             "event": "mail.send",
@@ -378,7 +394,6 @@ class SupabaseAuthApp(HttpApp):
                 self.account.append_auth_log(
                     ref, {"level": "error", "msg": "mail.send.failed", **log_fields, "error": error}
                 )
-                what = "magic link" if kind == "magiclink" else "confirmation"
                 return (
                     500,
                     "unexpected_failure",
@@ -403,44 +418,37 @@ class SupabaseAuthApp(HttpApp):
         self.account.put_user(ref, user)
         return None
 
-    def _render(
+    def _mail_data(
         self,
         request: Request,
         ref: str,
         config: dict[str, Any],
+        user: dict[str, Any],
         kind: str,
-        email: str,
         otp: str,
         token_hash: str,
-    ) -> tuple[str, str]:
-        site_url = config.get("site_url") or ""
+    ) -> dict[str, Any]:
+        """What GoTrue's ConfirmationMail / MagicLinkMail pass to the template."""
         redirect_to = self._redirect_target(request, config)
-        link = (
-            f"{self._external_url(request, ref)}/verify?token={quote(token_hash)}"
-            f"&type={kind}&redirect_to={quote(redirect_to, safe=':/?=&#')}"
+        # GoTrue's getPath: the token query-escaped; the redirect escaped only when it
+        # holds &, = or # (otherwise it is taken as already encoded).
+        encoded_redirect = (
+            quote_plus(redirect_to, safe="")
+            if any(c in redirect_to for c in "&=#")
+            else redirect_to
         )
-        values = {
-            "ConfirmationURL": link,
-            "Token": otp,
-            "TokenHash": token_hash,
-            "SiteURL": site_url,
-            "Email": email,
-            "RedirectTo": redirect_to,
-        }
-        if kind == "magiclink":
-            subject = config.get("mailer_subjects_magic_link") or "Your Magic Link"
-            template = config.get("mailer_templates_magic_link_content") or (
-                "<h2>Magic Link</h2>\n\n<p>Follow this link to login:</p>\n"
-                '<p><a href="{{ .ConfirmationURL }}">Log In</a></p>'
-            )
-        else:
-            subject = config.get("mailer_subjects_confirmation") or "Confirm Your Email"
-            template = config.get("mailer_templates_confirmation_content") or (
-                "<h2>Confirm your signup</h2>\n\n<p>Follow this link to confirm your user:</p>\n"
-                '<p><a href="{{ .ConfirmationURL }}">Confirm your mail</a></p>'
-            )
-        return _TEMPLATE_FIELD.sub(lambda m: values.get(m.group(1), ""), subject), render_template(
-            template, values
+        link = (
+            f"{self._external_url(request, ref)}/verify?token={quote_plus(token_hash)}"
+            f"&type={kind}&redirect_to={encoded_redirect}"
+        )
+        return link_data(
+            site_url=config.get("site_url") or "",
+            confirmation_url=link,
+            email=user["email"],
+            token=otp,
+            token_hash=token_hash,
+            metadata=json_to_go(user.get("user_metadata") or {}),
+            redirect_to=redirect_to,
         )
 
     @staticmethod
@@ -476,7 +484,8 @@ class SupabaseAuthApp(HttpApp):
         message["Subject"] = subject
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-        message.set_content(body, subtype="html")
+        # gomail writes an HTML body as quoted-printable UTF-8.
+        message.set_content(body, subtype="html", cte="quoted-printable")
 
         implicit = port in self.implicit_tls_ports
         target = self.relays.resolve(host, port, implicit)
@@ -504,7 +513,8 @@ class SupabaseAuthApp(HttpApp):
             user = config.get("smtp_user") or ""
             if user and client.has_extn("auth"):
                 self._authenticate(client, host, encrypted, user, config.get("smtp_pass") or "")
-            client.sendmail(sender, [to], message.as_bytes())
+            # SMTP lines end in CRLF; smtplib sends bytes as they are.
+            client.sendmail(sender, [to], message.as_bytes(policy=SMTP_POLICY))
         except (smtplib.SMTPException, OSError) as exc:
             raise _SendFailed(_smtp_error_text(exc, host, port)) from exc
         finally:
@@ -553,7 +563,9 @@ class SupabaseAuthApp(HttpApp):
             if sent_at + expiry < now:
                 break
             user[f"{prefix}_token"] = None
-            user["confirmed_at"] = user.get("confirmed_at") or user["created_at"]
+            if not user.get("confirmed_at"):
+                user["confirmed_at"] = user["created_at"]
+                user["user_metadata"] = {**user.get("user_metadata", {}), "email_verified": True}
             self.account.put_user(ref, user)
             issued = int(now)
             access_token = sign_jwt(

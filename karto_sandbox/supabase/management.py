@@ -117,7 +117,7 @@ class SupabaseApp(HttpApp):
             "/_sandbox/projects/{ref}/users",
             self._admin_add_user,
             "add an Auth user",
-            '{"email": string, "confirmed"?: boolean}',
+            '{"email": string, "confirmed"?: boolean, "user_metadata"?: object}',
         )
         self.admin_route(
             "POST",
@@ -267,8 +267,14 @@ class SupabaseApp(HttpApp):
             confirmed = body.get("confirmed", True)
             if not isinstance(confirmed, bool):
                 raise SandboxStateError("confirmed must be a boolean")
+            metadata = body.get("user_metadata", {})
+            if not isinstance(metadata, dict):
+                raise SandboxStateError("user_metadata must be an object")
             user = self.account.add_user(
-                request.path_params["ref"], _text(body, "email"), confirmed=confirmed
+                request.path_params["ref"],
+                _text(body, "email"),
+                confirmed=confirmed,
+                metadata=metadata,
             )
         except KeyError:
             return _message(404, PROJECT_NOT_FOUND)

@@ -628,13 +628,23 @@ class SupabaseAccount:
         with self._lock:
             self._require(ref).users[user["email"].lower()] = copy.deepcopy(user)
 
-    def add_user(self, ref: str, email: str, *, confirmed: bool = True) -> dict[str, Any]:
-        """Create an Auth user (confirmed: signed up and verified)."""
+    def add_user(
+        self,
+        ref: str,
+        email: str,
+        *,
+        confirmed: bool = True,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create an Auth user (confirmed: signed up and verified) with its user metadata,
+        which Auth's email templates see as `.Data`."""
         if not isinstance(email, str) or not EMAIL_FORMAT.match(email):
             raise SandboxStateError(f"invalid email address {email!r}")
         user = new_user(email, self.clock())
+        user["user_metadata"] = dict(metadata or {})
         if confirmed:
             user["confirmed_at"] = user["created_at"]
+            user["user_metadata"]["email_verified"] = True
         with self._lock:
             self._require(ref)
             self.put_user(ref, user)
@@ -743,4 +753,5 @@ def new_user(email: str, now: float) -> dict[str, Any]:
         "confirmation_sent_at": None,
         "recovery_token": None,
         "recovery_sent_at": None,
+        "user_metadata": {},
     }

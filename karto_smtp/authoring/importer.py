@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from karto_smtp.authoring.email_import import EMAIL_COMMENTS, SHARED_COMMENTS, import_email
 from karto_smtp.authoring.live import LiveProject, Snapshot
 from karto_smtp.authoring.yaml_text import Block, Flow, Items, Key
 from karto_smtp.config.model import (
@@ -58,6 +59,8 @@ class Selection:
     usernames: list[str] = field(default_factory=list)
     # KEY (SMTP user, project ref or name; "" for "the only one") -> environment variable
     password_env: dict[str, str] = field(default_factory=dict)
+    # Templates written inline (printing to stdout: no folder for template files).
+    inline_templates: bool = False
 
 
 @dataclass
@@ -71,6 +74,8 @@ class Imported:
     domains: int = 0
     projects: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Template files to write beside karto.yaml: path relative to it -> text.
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def parse_password_env(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -154,6 +159,8 @@ class _Importer:
         own = [p for p in self.projects if self.needs_own_password(p)]
         # A bare --password-env NAME is only unambiguous when one password needs a name.
         self.one_password = len(relayed) + len(own) == 1
+        self.email = import_email(self.projects, selection.inline_templates)
+        self.result.files = self.email.files
 
     # -- selection -----------------------------------------------------------------
     def relay_user(self, project: LiveProject) -> str | None:
@@ -329,6 +336,10 @@ class _Importer:
 
     def supabase_block(self) -> Block:
         block = Block()
+        if self.email.shared is not None:
+            defaults = Block()
+            defaults.add("auth", Block([Key("email", self.email.shared, EMAIL_COMMENTS)]))
+            block.add("defaults", defaults, comments=SHARED_COMMENTS)
         projects = Items()
         for project in self.projects:
             projects.items.append(self.project_item(project))
@@ -372,7 +383,14 @@ class _Importer:
                 value = auth.get(api_name)
                 if value is not None and value != "":
                     smtp.add(yaml_name, value)
-        item.add("auth", Block([Key("smtp", smtp)]))
+        auth_block = Block([Key("smtp", smtp)])
+        email = self.email.email.get(project.ref)
+        if email is not None:
+            auth_block.add("email", email, comments=EMAIL_COMMENTS)
+        links = self.email.links.get(project.ref)
+        if links is not None:
+            auth_block.add("links", links)
+        item.add("auth", auth_block)
         return item
 
     def explicit_smtp(self, smtp: Block, project: LiveProject, host: str, port: int | None) -> None:

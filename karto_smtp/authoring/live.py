@@ -21,13 +21,15 @@ from karto_smtp.config.model import (
     SUPABASE_DEFAULT_API_URL,
 )
 from karto_smtp.errors import ConfigError
+from karto_smtp.providers.supabase.email_fields import EMAIL_FIELD_KEYS
 
 if TYPE_CHECKING:
     from karto_smtp.providers.smtp2go.client import Smtp2goClient
     from karto_smtp.providers.supabase.client import SupabaseClient
 
-# The Auth config keys import declares; everything else in the 230-key config is left alone.
-AUTH_KEYS = (
+# The Auth config keys import declares (SMTP, then the email and link settings); everything
+# else in the 230-key config is left alone.
+SMTP_KEYS = (
     "smtp_host",
     "smtp_port",
     "smtp_user",
@@ -36,6 +38,7 @@ AUTH_KEYS = (
     "smtp_max_frequency",
     "rate_limit_email_sent",
 )
+AUTH_KEYS = SMTP_KEYS + EMAIL_FIELD_KEYS
 _SECRET_USER_KEYS = ("email_password",)
 
 

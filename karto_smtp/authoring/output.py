@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,31 +48,32 @@ def refuse_overwrite(destination: str, force: bool) -> None:
         )
 
 
-def check_text(text: str, destination: str) -> Checked:
-    """Schema and lint findings for `text`, as if it were saved at `destination`.
+def check_text(text: str, destination: str, files: Mapping[str, str] | None = None) -> Checked:
+    """Schema and lint findings for `text`, as if it were saved at `destination` with
+    `files` (template files: path relative to it -> text) beside it.
 
     Secrets are not required (like `validate`): an env() the user has not exported yet is
     a note, not an error.
     """
     name = "karto.yaml" if destination == STDOUT else Path(destination).name
     shown = "<stdout>" if destination == STDOUT else destination
+    folder_shown = "" if destination == STDOUT else str(Path(destination).parent)
     with tempfile.TemporaryDirectory(prefix="karto-smtp-") as folder:
         scratch = Path(folder) / name
         scratch.write_text(text, encoding="utf-8")
+        for relative, content in (files or {}).items():
+            _write_bytes(Path(folder) / relative, content)
         try:
             loaded = load_config(scratch, check=False)
             findings = lint(loaded, require_secrets=False)
         except ConfigProblems as exc:
             findings = exc.findings
-    prefix = f"{scratch}:"
     return Checked(
         [
             LintFinding(
                 f.severity,
                 f.code,
-                shown + ":" + f.location[len(prefix) :]
-                if f.location.startswith(prefix)
-                else f.location,
+                _shown_location(f.location, scratch, shown, folder_shown),
                 f.message,
                 f.hint,
                 f.path,
@@ -79,6 +81,48 @@ def check_text(text: str, destination: str) -> Checked:
             for f in findings
         ]
     )
+
+
+def _shown_location(location: str, scratch: Path, shown: str, folder_shown: str) -> str:
+    """A finding's place in the scratch folder, named as the user will find it."""
+    if location.startswith(f"{scratch}:"):
+        return shown + location[len(str(scratch)) :]
+    scratch_folder = f"{scratch.parent}{os.sep}"
+    if location.startswith(scratch_folder):
+        relative = location[len(scratch_folder) :]
+        return str(Path(folder_shown) / relative) if folder_shown not in ("", ".") else relative
+    return location
+
+
+def _write_bytes(path: Path, text: str) -> None:
+    """A template file exactly as Supabase holds it: UTF-8, line endings untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def template_paths(files: Mapping[str, str], destination: str) -> list[Path]:
+    """Where the template files go: beside `destination`."""
+    base = Path(destination).parent
+    return [base / relative for relative in files]
+
+
+def refuse_overwrite_files(files: Mapping[str, str], destination: str, force: bool) -> None:
+    """Before anything is written: no template file replaced without `force`."""
+    if force:
+        return
+    existing = [str(path) for path in template_paths(files, destination) if path.exists()]
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise WouldOverwrite(
+            f"{existing[0]}{more} already exists; pass --force to replace the template files, "
+            "or -o a file in another folder"
+        )
+
+
+def write_files(files: Mapping[str, str], destination: str) -> None:
+    """Write the template files beside `destination` (refuse_overwrite_files came first)."""
+    for path, text in zip(template_paths(files, destination), files.values(), strict=True):
+        _write_bytes(path, text)
 
 
 def write_text(text: str, destination: str, force: bool) -> None:

@@ -14,7 +14,7 @@ from typing import Union
 import yaml
 
 Scalar = Union[str, int, bool, None]  # noqa: UP007 - a runtime alias, not an annotation
-Value = Union[Scalar, "Block", "Items", "Flow"]  # noqa: UP007
+Value = Union[Scalar, "Block", "Items", "Flow", "FlowList", "Literal"]  # noqa: UP007
 
 
 @dataclass
@@ -55,6 +55,43 @@ class Flow:
     values: dict[str, Scalar]
 
 
+@dataclass
+class FlowList:
+    """A list of scalars written on one line: `[https://karto.app/**]`."""
+
+    values: list[Scalar]
+
+
+@dataclass
+class Literal:
+    """Text of several lines (an email template), as a `|` block when YAML allows it."""
+
+    text: str
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_text(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Blank lines at the end need `|+`, which would also keep any blank line written after
+    # the block (between sections): such text is quoted instead.
+    block = "\n" in data and not data.endswith("\n\n")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if block else None)
+
+
+_LiteralDumper.add_representer(str, _represent_text)
+
+
+def literal(name: str, text: str) -> list[str]:
+    """`name: |` and the text's lines (indented two spaces), or `name: "..."` when YAML
+    cannot hold the text as a block (tabs, trailing spaces): PyYAML picks, so it reads back."""
+    dumped = yaml.dump(
+        {name: text}, Dumper=_LiteralDumper, allow_unicode=True, width=1_000_000, sort_keys=False
+    )
+    return dumped.rstrip("\n").split("\n")
+
+
 def scalar(value: Scalar) -> str:
     """One scalar as YAML text on one line, quoted when plain text would mean something else."""
     style = '"' if isinstance(value, str) and not value.isprintable() else None
@@ -92,6 +129,15 @@ def _key_lines(key: Key, indent: str, first_prefix: str | None = None) -> list[s
                 lines += _item_lines(item, indent + "  ")
     elif isinstance(value, Flow):
         lines.append(f"{lead}{key.name}: {flow(value.values)}{note}")
+    elif isinstance(value, FlowList):
+        text = yaml.safe_dump(
+            value.values, default_flow_style=True, width=1_000_000, allow_unicode=True
+        )
+        lines.append(f"{lead}{key.name}: {text.rstrip()}{note}")
+    elif isinstance(value, Literal):
+        first, *rest = literal(key.name, value.text)
+        lines.append(f"{lead}{first}{note}")
+        lines += [f"{indent}{line}" if line else "" for line in rest]
     else:
         lines.append(f"{lead}{key.name}: {scalar(value)}{note}")
     return lines

@@ -215,10 +215,18 @@ def supabase_mail_failed(status: int) -> str:
         return f"custom SMTP must be on for mail to arbitrary addresses: {APPLY}"
     if status >= 500:
         return (
-            "Auth could not send through its SMTP settings: fix the red rows above; the exact "
-            "SMTP error is in the dashboard under Logs > Auth"
+            "Auth could not send through its SMTP settings (fix the red rows above), or the "
+            "email's template failed to run (`karto-smtp validate` checks the ones karto.yaml "
+            "declares); the exact error is in the dashboard under Logs > Auth"
         )
     return "see Auth's message; the dashboard's Logs > Auth has the details"
+
+
+def template_falls_back() -> str:
+    return (
+        "fix the template: `karto-smtp validate` shows the line when karto.yaml declares it, "
+        "`karto-smtp plan` whether Supabase holds another one; then `karto-smtp apply`"
+    )
 
 
 def handoff_out_of_sync() -> str:

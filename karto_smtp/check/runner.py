@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from karto_smtp import deadline
 from karto_smtp.check import hints
@@ -66,6 +66,10 @@ class RelayOutcome:
     auth: AuthOutcome = "untested"
     password: Secret | None = None
     password_error: str | None = None
+
+
+def _config_of(read: AuthConfigRead | None) -> dict[str, Any] | None:
+    return None if read is None else read.config
 
 
 def _smtp_maybe_on(read: AuthConfigRead | None) -> bool:
@@ -626,7 +630,9 @@ class Checker:
             )
         found: dict[str, list[Row]] = {}
         for project, _outcome in projects:
-            mail = supabase_rows.mail_row(project, address, mails.get(project.ref))
+            mail = supabase_rows.mail_row(
+                project, address, mails.get(project.ref), _config_of(reads.get(project.ref))
+            )
             found[project.ref] = [smtp_rows[project.ref], mail]
             if address is not None and mail.status == "pass":
                 self._sent.setdefault(project.ref, []).append(

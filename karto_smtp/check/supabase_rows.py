@@ -9,7 +9,8 @@ digest each project should show, so it is compared through that record instead.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from karto_smtp.check import hints
 from karto_smtp.check.report import Row
@@ -177,8 +178,14 @@ def skipped_smtp_row(project: ProjectTarget, why: str) -> Row:
     return Row.skipped("supabase_smtp", project.label, f"not checked: {why}")
 
 
-def mail_row(project: ProjectTarget, address: str | None, result: OtpResult | str | None) -> Row:
-    """`result`: Auth's answer, why no request was made (str), or None (custom SMTP off)."""
+def mail_row(
+    project: ProjectTarget,
+    address: str | None,
+    result: OtpResult | str | None,
+    auth_config: Mapping[str, Any] | None = None,
+) -> Row:
+    """`result`: Auth's answer, why no request was made (str), or None (custom SMTP off).
+    `auth_config`: the project's Auth settings, when read, for the subject to look for."""
     subject = project.label
     if address is None:
         return Row.skipped(
@@ -199,14 +206,30 @@ def mail_row(project: ProjectTarget, address: str | None, result: OtpResult | st
     said = f"Auth answered {result.status}: {result.message}"
     if 200 <= result.status < 300:
         smtp = project.smtp
-        return Row(
-            "supabase_mail",
-            subject,
-            "pass",
-            result.ms,
-            f"{said}; it sent a sign-up or magic-link mail to {address} through "
-            f"{smtp.host}:{smtp.port}: look for it from {smtp.admin_email}",
-        )
+        sent = f"{said}; it sent a mail to {address} through {smtp.host}:{smtp.port}"
+        if auth_config is None:
+            return Row(
+                "supabase_mail",
+                subject,
+                "pass",
+                result.ms,
+                f"{sent}: look for a sign-up or magic-link mail from {smtp.admin_email}",
+            )
+        from karto_smtp.check.mail_subject import broken_templates, describe, expected_mails
+
+        mails = expected_mails(auth_config)
+        detail = f"{sent}: look for {describe(mails)}, from {smtp.admin_email}"
+        broken = broken_templates(mails)
+        if broken:
+            return Row(
+                "supabase_mail",
+                subject,
+                "warn",
+                result.ms,
+                f"{detail}; " + "; ".join(broken),
+                hints.template_falls_back(),
+            )
+        return Row("supabase_mail", subject, "pass", result.ms, detail)
     return Row(
         "supabase_mail", subject, "fail", result.ms, said, hints.supabase_mail_failed(result.status)
     )

@@ -2,10 +2,11 @@
 
 It starts `karto-smtp sandbox` as a process of its own, reads the environment it prints,
 then runs the real commands a user would type, as separate processes pointed at it:
-validate, plan, apply, (the sender clicks its link), plan again (No changes.), and check
+validate, plan, apply, (the sender clicks its link), plan again (No changes.), check
 --via-supabase, which makes Supabase Auth send a sign-up mail that lands in the sandbox
-mailbox. Without -c it uses a sample karto.yaml shipped with karto-smtp, in a temporary
-folder, so it runs anywhere karto-smtp is installed with the `sandbox` extra.
+mailbox, and `sandbox mail --body`, which shows it as it arrived. Without -c it uses a
+sample karto.yaml shipped with karto-smtp, in a temporary folder, so it runs anywhere
+karto-smtp is installed with the `sandbox` extra.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def demo(config_path: Path | None) -> None:
                 workdir,
                 warnings_ok=True,
             )
-            _run("mailbox", ["sandbox", "mail", "--to", DEMO_RECIPIENT], env, workdir)
+            _run("mailbox", ["sandbox", "mail", "--to", DEMO_RECIPIENT, "--body"], env, workdir)
     click.secho(
         "\nDemo complete: karto.yaml applied, no drift left, sign-up mail delivered.", fg="green"
     )

@@ -1,4 +1,5 @@
-"""`karto-smtp import`: write a karto.yaml that declares what SMTP2GO and Supabase hold now.
+"""`karto-smtp import`: write a karto.yaml that declares what SMTP2GO and Supabase hold now,
+with the Auth email templates as files beside it.
 
 Only reads, never writes, to either service. The file is validated before it is written;
 a setup that breaks a lint rule is still written (it is what is live), the findings are
@@ -55,7 +56,7 @@ def _plural(count: int, word: str) -> str:
     metavar="FILE",
     help="Where to write; - prints to stdout.",
 )
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option("--force", is_flag=True, help="Replace FILE and template files that exist.")
 @click.option(
     "--password-env",
     "password_env",
@@ -77,10 +78,11 @@ def import_(
     """Write a karto.yaml that declares what the live services hold now.
 
     Reads SMTP2GO (SMTP users, single senders, sender domains) and Supabase (each
-    project's Auth SMTP settings and email rate limit) and writes them as karto.yaml, so
-    that the first `karto-smtp plan` changes nothing. Passwords cannot be read back: the
-    file says `password: generate` (or env(NAME) with --password-env), and explains how
-    the first apply takes the password over.
+    project's Auth SMTP settings, email rate limit, email subjects and templates,
+    notifications, codes and links) and writes them as karto.yaml, each template to a
+    file under templates/ beside it, so that the first `karto-smtp plan` changes nothing.
+    Passwords cannot be read back: the file says `password: generate` (or env(NAME) with
+    --password-env), and explains how the first apply takes the password over.
 
     Needs SUPABASE_ACCESS_TOKEN for projects and SMTP2GO_API_KEY (view endpoints only)
     for SMTP2GO.
@@ -98,6 +100,7 @@ def import_(
         refs=list(dict.fromkeys(refs)),
         usernames=list(dict.fromkeys(usernames)),
         password_env=importer.parse_password_env(password_env),
+        inline_templates=output == "-",
     )
     _check_refs(selection.refs)
     out.refuse_overwrite(output, force)
@@ -113,10 +116,14 @@ def import_(
     )
     imported = importer.build_document(snapshot, selection)
     text = render(imported.document, importer.HEADER)
-    checked = out.check_text(text, output)
+    if output != out.STDOUT:
+        out.refuse_overwrite_files(imported.files, output, force)
+    checked = out.check_text(text, output, imported.files)
     if output == out.STDOUT:
         click.echo(text, nl=False)
     else:
+        # The templates first: a karto.yaml on disk names only files that exist.
+        out.write_files(imported.files, output)
         out.write_text(text, output, force)
     for project in skipped:
         click.echo(
@@ -170,6 +177,8 @@ def _summary(imported: Imported) -> str:
     if imported.domains:
         parts.append(_plural(imported.domains, "sender domain"))
     parts.append(_plural(len(imported.projects), "Supabase project"))
+    if imported.files:
+        parts.append(_plural(len(imported.files), "template file"))
     return ", ".join(parts)
 
 

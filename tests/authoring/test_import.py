@@ -41,7 +41,8 @@ def test_first_plan_after_import_changes_nothing_and_one_apply_takes_the_passwor
     text = Path("karto.yaml").read_text()
     assert text.splitlines()[0] == "# yaml-language-server: $schema=karto.schema.json"
     assert result.stderr.splitlines()[-3:] == [
-        "Wrote karto.yaml: 2 SMTP users, 1 sender, 1 sender domain, 3 Supabase projects.",
+        "Wrote karto.yaml: 2 SMTP users, 1 sender, 1 sender domain, 3 Supabase projects, "
+        "6 template files.",
         "Next: `karto-smtp plan` changes no setting; it shows the password take-over.",
         "The first `karto-smtp apply` sets one new password for karto-auth on both sides, "
         "once (see the comment in the file).",
@@ -73,8 +74,15 @@ def test_first_plan_after_import_changes_nothing_and_one_apply_takes_the_passwor
                 "sender_name": "KARTO",
                 "max_frequency": 60,
                 "rate_limit_email_sent": 30,
-            }
+            },
+            "links": {"site_url": "http://localhost:3000"},
         },
+    }
+    # Three projects with the same (new-project) email settings declare them once.
+    shared = data["supabase"]["defaults"]["auth"]["email"]
+    assert shared["templates"]["confirmation"] == {
+        "subject": "Confirm Your Signup",
+        "content_path": "templates/confirmation.html",
     }
     assert projects[MARKETING]["auth"]["smtp"] == {
         "host": "smtp.sendgrid.net",
@@ -180,7 +188,9 @@ def test_a_project_with_smtp_off_is_declared_off_when_asked_for(services: Servic
     assert result.exit_code == 0, result.stderr
     data = yaml.safe_load(Path("karto.yaml").read_text())
     assert "smtp2go" not in data
-    assert data["supabase"]["projects"][0]["auth"] == {"smtp": {"enabled": False}}
+    auth = data["supabase"]["projects"][0]["auth"]
+    assert auth["smtp"] == {"enabled": False}
+    assert set(auth) == {"smtp", "email", "links"}
     plan = services.cli("plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.stdout
 
@@ -281,3 +291,148 @@ def test_bad_selections_fail_with_one_line(services: Services, monkeypatch):
     )
     assert services.requests() == []
     assert not Path("karto.yaml").exists()
+
+
+# -- Auth email settings ----------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CONFIRMATION = (EXAMPLES / "templates" / "confirmation.html").read_text(encoding="utf-8")
+MAGIC_LINK = (EXAMPLES / "templates" / "magic_link.html").read_text(encoding="utf-8")
+NOTIFICATION = "<p>Пароль от {{ .Email }} изменён.</p>\r\n"
+
+
+def russian_email(services: Services) -> None:
+    """Templates set by hand through the Management API, production's confirmation edited."""
+    for ref, site in ((PROD, "https://karto.app"), (STAGING, "https://staging.karto.app")):
+        services.patch_auth(
+            ref,
+            {
+                "mailer_subjects_confirmation": "Подтвердите регистрацию в KARTO",
+                "mailer_templates_confirmation_content": CONFIRMATION
+                + ("" if ref == STAGING else "<p>KARTO</p>\n"),
+                "mailer_subjects_magic_link": "Ваша ссылка для входа в KARTO",
+                "mailer_templates_magic_link_content": MAGIC_LINK,
+                "mailer_notifications_password_changed_enabled": True,
+                "mailer_subjects_password_changed_notification": "Пароль изменён",
+                "mailer_templates_password_changed_notification_content": NOTIFICATION,
+                "mailer_otp_length": 8,
+                "site_url": site,
+                "uri_allow_list": f"{site}/**, {site}/welcome",
+            },
+        )
+
+
+def test_import_writes_the_live_templates_beside_karto_yaml_and_plans_no_email_change(
+    services: Services,
+):
+    services.hand_made()
+    russian_email(services)
+
+    result = services.cli("import", "--project", PROD, "--project", STAGING)
+    assert result.exit_code == 0, result.stderr
+    assert "2 Supabase projects, 8 template files." in result.stderr
+    files = {str(p): p.read_bytes() for p in Path("templates").rglob("*.html")}
+    # Production and staging hold different confirmation HTML: one folder each.
+    assert (
+        files["templates/karto-production/confirmation.html"]
+        == (CONFIRMATION + "<p>KARTO</p>\n").encode()
+    )
+    assert files["templates/karto-staging/confirmation.html"] == CONFIRMATION.encode()
+    assert files["templates/magic_link.html"] == MAGIC_LINK.encode()
+    # The exact bytes, carriage returns too.
+    assert files["templates/password_changed.html"] == NOTIFICATION.encode()
+    data = yaml.safe_load(Path("karto.yaml").read_text())
+    assert "defaults" not in data["supabase"]
+    prod = next(p for p in data["supabase"]["projects"] if p["ref"] == PROD)["auth"]
+    assert prod["email"]["templates"]["confirmation"] == {
+        "subject": "Подтвердите регистрацию в KARTO",
+        "content_path": "templates/karto-production/confirmation.html",
+    }
+    assert prod["email"]["notifications"]["password_changed"] == {
+        "enabled": True,
+        "subject": "Пароль изменён",
+        "content_path": "templates/password_changed.html",
+    }
+    assert prod["email"]["notifications"]["email_changed"] == {"enabled": False}
+    assert prod["email"]["otp"] == {"expiry": 3600, "length": 8}
+    assert prod["email"]["secure_email_change"] is True
+    assert prod["links"] == {
+        "site_url": "https://karto.app",
+        "redirect_urls": ["https://karto.app/**", "https://karto.app/welcome"],
+    }
+
+    plan = services.cli("plan", "--format", "json")
+    assert plan.exit_code == 0, plan.stderr
+    # Only the password take-over: not one subject, template, switch or link.
+    assert {address for address, _f, _s in changed_fields(plan.json())} == {
+        USER,
+        f'supabase.auth_smtp["{PROD}"]',
+        f'supabase.auth_smtp["{STAGING}"]',
+    }
+
+    # An edited template file plans as a change of that project's content only.
+    edited = Path("templates/karto-staging/confirmation.html")
+    edited.write_text(CONFIRMATION.replace("Подтвердить адрес", "Подтвердить"), encoding="utf-8")
+    again = services.cli("plan", "--format", "json")
+    assert (
+        f'supabase.auth_email["{STAGING}"]',
+        "mailer_templates_confirmation_content",
+        False,
+    ) in (changed_fields(again.json()))
+
+
+def test_projects_with_the_same_email_settings_share_them_under_defaults(services: Services):
+    services.hand_made()
+    for ref in (PROD, STAGING, MARKETING):
+        services.patch_auth(ref, {"mailer_subjects_magic_link": "Ваша ссылка"})
+    result = services.cli("import", "--all")
+    assert result.exit_code == 0, result.stderr
+    text = Path("karto.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert data["supabase"]["defaults"]["auth"]["email"]["templates"]["magic_link"] == {
+        "subject": "Ваша ссылка",
+        "content_path": "templates/magic_link.html",
+    }
+    assert all("email" not in p["auth"] for p in data["supabase"]["projects"])
+    assert "# Every imported project has the same email settings" in text
+
+
+def test_printed_to_stdout_the_templates_are_inline(services: Services):
+    services.hand_made()
+    russian_email(services)
+    result = services.cli("import", "--project", PROD, "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert not Path("templates").exists()
+    email = yaml.safe_load(result.stdout)["supabase"]["projects"][0]["auth"]["email"]
+    assert email["templates"]["magic_link"]["content"] == MAGIC_LINK
+    assert email["notifications"]["password_changed"]["content"] == NOTIFICATION
+    assert "      content: |\n" in result.stdout  # a block a person can read
+
+
+def test_existing_template_files_are_refused_and_force_replaces_them(services: Services):
+    services.hand_made()
+    russian_email(services)
+    Path("templates").mkdir()
+    Path("templates/magic_link.html").write_text("mine\n")
+    refused = services.cli("import", "--project", PROD)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1] == (
+        "Error: templates/magic_link.html already exists; pass --force to replace "
+        "the template files, or -o a file in another folder"
+    )
+    assert not Path("karto.yaml").exists()
+    assert Path("templates/magic_link.html").read_text() == "mine\n"
+
+    forced = services.cli("import", "--project", PROD, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert Path("templates/magic_link.html").read_text(encoding="utf-8") == MAGIC_LINK
+
+
+def test_a_live_template_auth_cannot_parse_is_written_and_named(services: Services):
+    services.hand_made()
+    services.patch_auth(PROD, {"mailer_templates_magic_link_content": "<p>{{ if .Token }}</p>\n"})
+    result = services.cli("import", "--project", PROD)
+    assert result.exit_code == 1
+    assert Path("templates/magic_link.html").read_text() == "<p>{{ if .Token }}</p>\n"
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert [e.split(" error: ")[0] for e in errors] == ["templates/magic_link.html:2:1:"]
+    assert "unexpected EOF" in errors[0]

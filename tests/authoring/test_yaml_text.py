@@ -94,3 +94,48 @@ def test_layout_reads_like_a_hand_written_file():
 def test_a_live_period_is_written_in_karto_syntax_with_the_same_length(live, written):
     assert period_text(live) == written
     assert period_seconds(written) == period_seconds(live)
+
+
+TEMPLATES = [
+    "<h2>Привет</h2>\n\n<p>{{ .Token }}</p>\n",
+    "<p>no final newline</p>",
+    "  <p>leading spaces</p>\n<p>x</p>\n",
+    "<p>trailing blank lines</p>\n\n\n",
+    "<p>tab\there</p>\n<p>x</p>",
+    "<p>carriage</p>\r\n<p>return</p>\r\n",
+    "line  \nwith trailing spaces\n",
+    "# looks like a comment\n- looks like a list\n",
+]
+
+
+@pytest.mark.parametrize("text", TEMPLATES)
+def test_a_template_written_inline_reads_back_exactly(text: str) -> None:
+    from karto_smtp.authoring.yaml_text import FlowList, Literal
+
+    item = Block()
+    item.add("subject", "Тема")
+    item.add("content", Literal(text))
+    entry = Block()
+    entry.add("confirmation", item)
+    entry.add("redirect_urls", FlowList(["https://karto.app/**", "a, b", "yes"]))
+    items = Items([Block()])
+    items.items[0].add("content", Literal(text))
+    document = Block()
+    document.add("list", items)  # a block ends it, then the blank line between sections
+    document.add("email", entry)
+    data = yaml.safe_load(render(document, []))
+    assert data == {
+        "email": {
+            "confirmation": {"subject": "Тема", "content": text},
+            "redirect_urls": ["https://karto.app/**", "a, b", "yes"],
+        },
+        "list": [{"content": text}],
+    }
+
+
+def test_a_multi_line_template_is_a_literal_block() -> None:
+    from karto_smtp.authoring.yaml_text import Literal
+
+    document = Block()
+    document.add("content", Literal("<h2>Hi</h2>\n<p>x</p>"))
+    assert render(document, []) == "content: |-\n  <h2>Hi</h2>\n  <p>x</p>\n"

@@ -18,3 +18,16 @@ def test_demo_runs_end_to_end_with_progress_before_the_plan(capsys, monkeypatch)
     # check shows the sample's one deliverability problem, and the mail's delivery.
     assert "warn    alignment      karto-production" in out
     assert "pass    delivery       karto-production" in out
+
+
+def test_demo_on_the_templates_example_shows_the_russian_mail_arriving(capsys, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    result = run_cli(capsys, "demo", "-c", "examples/karto-templates.yaml")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    mailbox = result.stdout.split("$ karto-smtp sandbox mail --to new.user@example.com --body\n")[1]
+    headings = [line for line in mailbox.splitlines() if " -> new.user@example.com  " in line]
+    # Both projects (staging and production) sent their own Russian confirmation.
+    assert [h.endswith("'Подтвердите регистрацию в KARTO'") for h in headings] == [True, True]
+    for site in ("https://staging.karto.app", "https://karto.app"):
+        assert f'&amp;type=signup&amp;redirect_to={site}">Подтвердить адрес</a></p>' in mailbox
+    assert "{{" not in mailbox

@@ -6,9 +6,13 @@ one-line template edit plans as a one-line diff; SMTP settings are written befor
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.cli_runner import run_cli
@@ -117,3 +121,47 @@ supabase:
     )
     plan = run_cli(capsys, "plan", "-c", str(path))
     assert "custom SMTP is off and karto.yaml does not turn it on" in plan.stdout
+
+
+def test_the_russian_subject_arrives_with_the_real_link(live, capsys, example):
+    """The issue's "done when": apply the example, check through Supabase, read the mailbox."""
+    assert run_cli(capsys, "apply", "--auto-approve", "-c", str(example)).exit_code == 0
+    live.verify_sender("karto.help@ro.ru")
+    address = "new.user@example.com"
+
+    check = run_cli(
+        capsys, "check", "-c", str(example), "--target", "karto-production",
+        "--via-supabase", address, "--format", "json",
+    )  # fmt: skip
+    # ro.ru, a free mailbox, cannot align with DMARC: a warning (exit 1), nothing failed.
+    assert json.loads(check.stdout)["check"]["summary"]["fail"] == 0, check.stdout
+    rows = json.loads(check.stdout)["check"]["rows"]
+    [row] = [r for r in rows if r["link"] == "supabase_mail"]
+    assert row["status"] == "pass"
+    assert row["detail"] == (
+        "Auth answered 200: OK; it sent a mail to new.user@example.com through "
+        "mail.smtp2go.com:587: look for a sign-up confirmation with the subject "
+        '"Подтвердите регистрацию в KARTO" if the address is new, else a magic link with the '
+        'subject "Ваша ссылка для входа в KARTO", from karto.help@ro.ru'
+    )
+
+    mailbox = run_cli(capsys, "sandbox", "mail", "--to", address, "--wait", "5", "--body")
+    assert mailbox.exit_code == 0, mailbox.stderr
+    heading, body = mailbox.stdout.split("\n", 1)
+    assert heading.endswith(
+        f"  karto  KARTO <karto.help@ro.ru> -> {address}  'Подтвердите регистрацию в KARTO'"
+    )
+    assert "{{" not in body
+    assert "<h2>Подтвердите регистрацию</h2>" in body
+    project_url = live.env["SUPABASE_PROJECT_URL"].replace("{ref}", PRODUCTION)
+    match = re.search(r'<p><a href="([^"]+)">Подтвердить адрес</a></p>', body)
+    assert match, body
+    assert re.fullmatch(
+        rf"{re.escape(project_url)}/auth/v1/verify\?token=[0-9a-f]{{56}}&amp;type=signup"
+        "&amp;redirect_to=https://karto.app",
+        match.group(1),
+    )
+    # The link is the real one: following it signs the new user in on the project's site.
+    followed = httpx.get(html.unescape(match.group(1)), timeout=10)
+    assert followed.status_code == 303
+    assert followed.headers["Location"].startswith("https://karto.app#access_token=")

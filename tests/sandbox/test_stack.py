@@ -273,6 +273,22 @@ def test_mail_wait_times_out_with_exit_1(stack: Stack) -> None:
     assert "no message within 0.3s" in result.output
 
 
+def test_mail_body_prints_each_message_text_decoded(stack: Stack) -> None:
+    message = EmailMessage()
+    message["From"] = "KARTO <karto.help@ro.ru>"
+    message["To"] = "anna@example.com"
+    message["Subject"] = "Подтвердите регистрацию в KARTO"
+    message.set_content("<p>Здравствуйте!</p>\n", subtype="html", cte="quoted-printable")
+    stack.mailbox.deliver("karto.help@ro.ru", ["anna@example.com"], "karto", message.as_bytes())
+    result = invoke("mail", "--body", env=stack.env)
+    assert result.exit_code == 0
+    first, body, end = result.output.split("\n", 2)
+    assert first.endswith(
+        "  karto  KARTO <karto.help@ro.ru> -> anna@example.com  'Подтвердите регистрацию в KARTO'"
+    )
+    assert (body, end) == ("<p>Здравствуйте!</p>", "\n")
+
+
 # -- the Stack object ----------------------------------------------------------------
 
 

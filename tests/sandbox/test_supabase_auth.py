@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -446,3 +447,131 @@ def test_request_log_keeps_no_keys(
         ("supabase-auth", f"/{REF}/auth/v1/otp", 200)
     ]
     assert account.project_summary(REF)["anon_key"] not in json.dumps(entries)
+
+
+# -- the project's subjects and templates --------------------------------------------------
+EXAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "examples" / "templates"
+RUSSIAN = {
+    "mailer_subjects_confirmation": "Подтвердите регистрацию в KARTO",
+    "mailer_templates_confirmation_content": (EXAMPLE_TEMPLATES / "confirmation.html").read_text(
+        encoding="utf-8"
+    ),
+    "mailer_subjects_magic_link": "Ваша ссылка для входа в KARTO",
+    "mailer_templates_magic_link_content": (EXAMPLE_TEMPLATES / "magic_link.html").read_text(
+        encoding="utf-8"
+    ),
+    "site_url": "https://karto.app",
+}
+
+
+def events(account: SupabaseAccount, name: str) -> list[dict]:
+    return [entry for entry in account.auth_log(REF) if entry.get("event") == name]
+
+
+def test_the_project_subject_and_template_arrive_rendered(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, stack: Stack
+) -> None:
+    account.update_auth_config(REF, RUSSIAN)
+    signup = auth.post("/auth/v1/otp", json={"email": "anna@example.com", "data": {"name": "Анна"}})
+    assert signup.status_code == 200
+    auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
+    confirmation, magic_link = (received.message for received in handler.received)
+
+    assert confirmation["Subject"] == "Подтвердите регистрацию в KARTO"
+    body = confirmation.get_content()
+    new_user = account.get_user(REF, "anna@example.com")
+    assert new_user is not None
+    link = (
+        f"http://127.0.0.1:{stack.ports['auth']}/{REF}/auth/v1/verify"
+        f"?token={new_user['confirmation_token']}&amp;type=signup&amp;"
+        "redirect_to=https://karto.app"
+    )
+    assert f'<p><a href="{link}">Подтвердить адрес</a></p>' in body
+    assert "<p>Здравствуйте, Анна!</p>" in body
+    assert "подтвердите адрес anna@example.com:</p>" in body
+    assert re.search(r"<strong>\d{6}</strong>", body)
+    assert "{{" not in body
+
+    assert magic_link["Subject"] == "Ваша ссылка для входа в KARTO"
+    user = account.get_user(REF, USER_EMAIL)
+    assert user is not None
+    assert (
+        '<a href="https://karto.app/auth/confirm?token_hash='
+        f'{user["recovery_token"]}&type=email">Войти в KARTO</a>'
+    ) in magic_link.get_content()
+    assert events(account, "mail.send")[-1]["msg"] == "mail.send.success"
+
+
+def test_user_metadata_is_escaped_like_any_text(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount
+) -> None:
+    account.update_auth_config(
+        REF, {"mailer_templates_confirmation_content": "<p>{{ .Data.name }} {{ .ConfirmationURL }}"}
+    )
+    data = {"name": '<b>"Ann" & Bo</b>'}
+    auth.post("/auth/v1/otp", json={"email": "ann@example.com", "data": data}).raise_for_status()
+    body = handler.received[0].message.get_content()
+    assert body.startswith("<p>&lt;b&gt;&#34;Ann&#34; &amp; Bo&lt;/b&gt; http://")
+
+
+@pytest.mark.parametrize(
+    ("setting", "event"),
+    [
+        ("mailer_templates_confirmation_content", "templatemailer_template_body_parse_error"),
+        ("mailer_subjects_confirmation", "templatemailer_template_subject_parse_error"),
+    ],
+)
+def test_a_template_that_does_not_parse_sends_auths_default_and_logs_it(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, setting: str, event: str
+) -> None:
+    account.update_auth_config(REF, {**RUSSIAN, setting: "<p>{{ if .Token }}</p>\n"})
+    response = auth.post("/auth/v1/otp", json={"email": "anna@example.com"})
+    assert response.status_code == 200
+    [mail] = handler.received
+    # Auth falls back to its built-in subject *and* body, whichever failed.
+    assert mail.message["Subject"] == "Confirm your email address"
+    assert "<h2>Confirm your email address</h2>" in mail.message.get_content()
+    [logged] = events(account, event)
+    assert logged["mail_type"] == "confirmation"
+    assert logged["level"] == "error"
+    assert logged["error"].startswith('templatemailer: template type "confirmation": template: ')
+    assert logged["error"].endswith(":2: unexpected EOF")
+
+
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        ('<a href="{{ .ConfirmationURL }}>Confirm</a>', "ends in a non-text context"),
+        ("{{ .Data.missing.x }}{{ index .Data.items 3 }}", "error calling index"),
+        ('{{ define "x" }}hi{{ end }}{{ template "x" }}', "sandbox: {{template}}"),
+    ],
+)
+def test_a_template_that_fails_to_run_sends_nothing(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, template: str, error: str
+) -> None:
+    account.update_auth_config(REF, {"mailer_templates_confirmation_content": template})
+    response = auth.post("/auth/v1/otp", json={"email": "anna@example.com"})
+    assert response.status_code == 500
+    assert response.json()["msg"] == "Error sending confirmation email"
+    assert handler.received == []
+    assert events(account, "mail.send") == []
+    [request] = [e for e in account.auth_log(REF) if e.get("path") == "/otp"]
+    assert error in request["error"]
+
+
+def test_data_must_be_an_object(auth: httpx.Client) -> None:
+    response = auth.post("/auth/v1/otp", json={"email": "anna@example.com", "data": [1]})
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "bad_json"
+
+
+def test_the_mailbox_shows_the_decoded_body(
+    auth: httpx.Client, handler: Mail, account: SupabaseAccount, stack: Stack
+) -> None:
+    account.update_auth_config(REF, RUSSIAN)
+    auth.post("/auth/v1/otp", json={"email": USER_EMAIL}).raise_for_status()
+    listed = httpx.get(f"{stack.smtp2go_url}/_sandbox/mail", timeout=10).json()
+    [message] = listed["messages"]
+    assert message["subject"] == "Ваша ссылка для входа в KARTO"
+    assert "Content-Transfer-Encoding: quoted-printable" in message["raw"]
+    assert message["body"].startswith("<h2>Вход в KARTO</h2>\n")

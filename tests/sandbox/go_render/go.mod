@@ -1,0 +1,3 @@
+module karto/gorender
+
+go 1.19
