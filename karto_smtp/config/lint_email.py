@@ -13,19 +13,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from karto_smtp.config.auth_email import (
-    FieldUse,
-    field_uses,
-    lacks_action,
-    unknown_fields,
-)
-from karto_smtp.config.gotemplate import (
-    TemplateSyntaxError,
-    execution_problems,
-    line_column,
-    parse,
-)
-from karto_smtp.config.html_context import html_problems
 from karto_smtp.config.model import (
     OTP_EXPIRY_RANGE,
     OTP_LENGTH_RANGE,
@@ -37,6 +24,10 @@ from karto_smtp.config.model import (
 from karto_smtp.config.yaml_loader import NodePath, format_path
 
 if TYPE_CHECKING:
+    # The template checker is imported only when karto.yaml declares an email to check:
+    # most files have none, and validate, plan and apply should not pay for it.
+    from karto_smtp.config.auth_email import FieldUse
+    from karto_smtp.config.gotemplate import TemplateSyntaxError
     from karto_smtp.config.lint import Severity, _Context
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
@@ -74,6 +65,10 @@ class _Report:
 
 @lru_cache(maxsize=256)
 def _check(text: str) -> _Report:
+    from karto_smtp.config.auth_email import field_uses
+    from karto_smtp.config.gotemplate import TemplateSyntaxError, execution_problems, parse
+    from karto_smtp.config.html_context import html_problems
+
     try:
         parsed = parse(text)
     except TemplateSyntaxError as exc:
@@ -118,6 +113,8 @@ class _Place:
     def report(
         self, severity: Severity, code: str, pos: int, message: str, hint: str, path: NodePath
     ) -> None:
+        from karto_smtp.config.gotemplate import line_column
+
         line, column = line_column(self.text, pos)
         if self.file is not None:
             location = f"{self.file}:{line}:{column}"
@@ -221,6 +218,8 @@ def _report(
         place.report("error", "template-exec", pos, message, HINT_EXEC, path)
     for pos, message in report.html_problems:
         place.report("error", "template-html", pos, message, HINT_HTML, path)
+    from karto_smtp.config.auth_email import lacks_action, unknown_fields
+
     uses = list(report.uses)
     for problem in unknown_fields(uses, entry.kind, entry.notification):
         place.report(
