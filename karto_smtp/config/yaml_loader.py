@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -125,15 +125,15 @@ def _pos(mark: yaml.Mark | None) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that bounds nesting and remembers where each alias (`*name`) is written.
+class _Hooks(yaml.composer.Composer):
+    """Composition that bounds nesting and remembers where each alias (`*name`) is written.
 
     PyYAML hands back the anchored node itself for an alias, so its marks point at the
     anchor; messages about an alias used as a key or a merge must point at the alias.
+    The events come from either parser, pure Python or libyaml's (see the subclasses).
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
+    def _start(self) -> None:
         self.depth = 0
         self.written = 0
         # (id(parent), index in parent, _KEY/_VALUE) -> mark of the alias written there.
@@ -144,8 +144,10 @@ class _Loader(yaml.SafeLoader):
         self.own_pairs: dict[int, frozenset[int]] = {}
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+        # The parser is a sibling base (pure Python or libyaml's); mypy sees only Composer.
+        events: Any = self
+        if events.check_event(yaml.AliasEvent):
+            mark = events.peek_event().start_mark
             node = super().compose_node(parent, index)
             if isinstance(parent, yaml.MappingNode | yaml.SequenceNode):
                 role = _KEY if isinstance(parent, yaml.MappingNode) and index is None else _VALUE
@@ -153,12 +155,12 @@ class _Loader(yaml.SafeLoader):
             return node
         self.written += 1
         if self.written > MAX_WRITTEN_NODES:
-            raise _TooMany(_pos(self.peek_event().start_mark), ())
-        collection = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+            raise _TooMany(_pos(events.peek_event().start_mark), ())
+        collection = events.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
         if collection:
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise _TooDeep(_pos(self.peek_event().start_mark), ())
+                raise _TooDeep(_pos(events.peek_event().start_mark), ())
         try:
             node = super().compose_node(parent, index)
         finally:
@@ -175,6 +177,40 @@ class _Loader(yaml.SafeLoader):
     def alias_mark(self, sequence: yaml.SequenceNode, index: int) -> yaml.Mark | None:
         """Where item `index` is written, if it is an alias."""
         return self.alias_marks.get((id(sequence), index, _VALUE))
+
+
+class _Loader(_Hooks, yaml.SafeLoader):
+    """The pure-Python reader: slower, but its marks carry the text, for exact messages."""
+
+    def __init__(self, text: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self._start()
+
+
+def _libyaml_parser() -> Any:
+    """libyaml's C parser class, or None where PyYAML was built without it."""
+    try:
+        import yaml.cyaml
+    except ImportError:
+        return None
+    return getattr(yaml.cyaml, "CParser", None)
+
+
+_CParser: Any = _libyaml_parser()
+
+if _CParser is not None:
+
+    class _FastLoader(_Hooks, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's scanner and parser under the same composition: a valid file parses
+        several times faster. Any problem is parsed again by `_Loader`, whose messages
+        are exact (libyaml's marks carry no text to quote)."""
+
+        def __init__(self, text: str) -> None:
+            _CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._start()
 
 
 class _Builder:
@@ -252,7 +288,7 @@ class _Builder:
                 YamlProblem(where, path, f"{_cut(str(node.value))!r} cannot be read as !!{tag}")
             )
             return None
-        if isinstance(node, yaml.ScalarNode) and node.style is None and node.tag != _STR_TAG:
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag != _STR_TAG:
             if node.tag == _INT_TAG:
                 trap = int_trap(node.value, value)
                 if trap is not None:
@@ -494,6 +530,17 @@ def parse_yaml(text: str, name: str = "<string>") -> YamlDocument:
     control = control_character_problem(text)
     if control is not None:
         raise YamlError([control])
+    if _CParser is not None:
+        try:
+            # The same API as `_Loader`'s, over libyaml's events.
+            fast = cast(_Loader, _FastLoader(text))
+            fast.name = name
+            try:
+                return _parse(fast)
+            finally:
+                fast.dispose()
+        except (YamlError, yaml.YAMLError):
+            pass  # read it again with the pure-Python reader, whose messages are exact
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:

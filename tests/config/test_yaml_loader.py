@@ -271,3 +271,39 @@ def test_a_plain_line_longer_than_a_key_may_be() -> None:
             "line above",
         )
     ]
+
+
+def test_libyaml_and_the_python_reader_give_the_same_document():
+    """Valid files are read with libyaml for speed; it must not change a single position."""
+    from pathlib import Path
+
+    from karto_smtp.config import yaml_loader
+
+    if yaml_loader._CParser is None:
+        pytest.skip("PyYAML without libyaml: only the Python reader exists")
+    root = Path(__file__).resolve().parents[2]
+    files = [*root.glob("examples/*.yaml"), *root.glob("tests/config/fixtures/**/*.yaml")]
+    compared = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        results = []
+        for loader_class in (yaml_loader._FastLoader, yaml_loader._Loader):
+            loader = loader_class(text)
+            try:
+                document = yaml_loader._parse(loader)
+            except yaml_loader.YamlError:
+                document = None
+            finally:
+                loader.dispose()
+            results.append(document)
+        fast, python = results
+        if python is None:
+            continue  # an invalid file is always read again by the Python reader
+        compared += 1
+        assert fast is not None, path
+        assert (fast.data, fast.positions, fast.plain) == (
+            python.data,
+            python.positions,
+            python.plain,
+        ), path
+    assert compared >= 10
