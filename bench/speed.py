@@ -59,7 +59,7 @@ from stack import BenchStack  # noqa: E402
 SUPABASE_CLI_PACKAGE = "@supabase/cli-linux-x64@3"
 DEPENDENCIES = "import pydantic, yaml, httpx, deepdiff, click"
 LATENCY = 0.05
-LISTEN_BACKLOG = 128
+LISTEN_BACKLOG = 0  # as shipped (256); backlog.py compares others
 
 
 @dataclass
