@@ -96,3 +96,15 @@ def test_every_command_answers_a_missing_file_in_json(capsys, command, tmp_path)
     assert result.exit_code == 1
     document = envelope_of(result)
     assert document["command"] == command and document["status"] in ("error", "invalid")
+
+
+def test_import_written_and_refused(live, capsys, tmp_path):
+    live.smtp2go.post("/users/smtp/add", json={"username": "karto-auth"}).raise_for_status()
+    out = tmp_path / "imported.yaml"
+    written = run_cli(capsys, "import", "--all", "--format", "json", "-o", str(out))
+    assert written.exit_code == 0, written.stderr
+    document = envelope_of(written)
+    assert (document["status"], document["import"]["output"]) == ("written", str(out))
+    refused = run_cli(capsys, "import", "--all", "--format", "json", "-o", "-")
+    assert refused.exit_code == 1
+    assert envelope_of(refused)["errors"][0]["code"] == "error"

@@ -228,3 +228,18 @@ def test_show_renders_a_saved_plan_without_reading_any_service(live, config, cap
     markdown = run_cli(capsys, "show", str(planfile), "--format", "markdown")
     assert markdown.stdout.startswith("### karto-smtp plan\n")
     assert live.requests() == []
+
+
+def test_out_into_a_folder_that_cannot_be_written_is_one_line(live, config, capsys, tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere: the permission check cannot fail")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = run_cli(capsys, "plan", "--out", str(locked / "karto.plan"), "-c", str(config))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: --out {locked / 'karto.plan'}: folder {locked} is not writable"
+    )
+    assert live.requests() == []
