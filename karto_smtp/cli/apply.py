@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import config_option, format_option, timeout_option
+from karto_smtp.cli.options import bounded_by_timeout, config_option, format_option
 from karto_smtp.errors import KartoError
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ async def _apply(
     help="Set a new password for this SMTP2GO user on both sides.",
 )
 @format_option(help="Format of the apply result on stdout.")
-@timeout_option
+@bounded_by_timeout
 def apply(
     planfile: Path | None,
     config_path: Path | None,
@@ -213,24 +213,8 @@ def apply(
     targets: tuple[str, ...],
     rotate: tuple[str, ...],
     fmt: str,
-    timeout: float | None,
 ) -> None:
     """Change the live services to match karto.yaml (or carry out a saved plan)."""
-    from karto_smtp import deadline
-    from karto_smtp.cli.session import progress
-
-    with deadline.limit(timeout, notify=progress):
-        _apply_command(planfile, config_path, auto_approve, targets, rotate, fmt)
-
-
-def _apply_command(
-    planfile: Path | None,
-    config_path: Path | None,
-    auto_approve: bool,
-    targets: tuple[str, ...],
-    rotate: tuple[str, ...],
-    fmt: str,
-) -> None:
     import asyncio
 
     from karto_smtp.cli.session import load

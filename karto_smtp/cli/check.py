@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from karto_smtp.cli.options import config_option, format_option, timeout_option
+from karto_smtp.cli.options import bounded_by_timeout, config_option, format_option
 from karto_smtp.errors import KartoError
 
 # The SMTP2GO API key is not needed; a missing Supabase token shows in the Supabase rows.
@@ -65,7 +65,7 @@ def _address(option: str, value: str | None) -> str | None:
     show_default=True,
     help="Seconds to wait for SMTP2GO's activity to show what became of the mail sent.",
 )
-@timeout_option
+@bounded_by_timeout
 @format_option()
 def check(
     config_path: Path | None,
@@ -73,7 +73,6 @@ def check(
     send_test_to: str | None,
     via_supabase: str | None,
     step_timeout: float,
-    timeout: float | None,
     wait_delivery: float,
     fmt: str,
 ) -> None:
@@ -83,22 +82,6 @@ def check(
 
     Nothing is sent unless --send-test-to or --via-supabase asks for it.
     """
-    from karto_smtp import deadline
-    from karto_smtp.cli.session import progress
-
-    with deadline.limit(timeout, notify=progress):
-        _check(config_path, targets, send_test_to, via_supabase, step_timeout, wait_delivery, fmt)
-
-
-def _check(
-    config_path: Path | None,
-    targets: tuple[str, ...],
-    send_test_to: str | None,
-    via_supabase: str | None,
-    step_timeout: float,
-    wait_delivery: float,
-    fmt: str,
-) -> None:
     from karto_smtp.check.report import exit_code, render_json, render_text
     from karto_smtp.check.runner import Checker, CheckOptions
     from karto_smtp.check.targets import select

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ config_option = click.option(
     help="karto.yaml to read (default: $KARTO_CONFIG or ./karto.yaml).",
 )
 
-timeout_option = click.option(
+_timeout_option = click.option(
     "--timeout",
     "timeout",
     type=click.FloatRange(min=0, min_open=True, max=86400),
@@ -42,3 +43,17 @@ def format_option(
         show_default=True,
         help=help,
     )
+
+
+def bounded_by_timeout(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--timeout SECONDS`: the whole command runs under one deadline (karto_smtp.deadline)."""
+
+    @functools.wraps(command)
+    def bounded(*args: Any, timeout: float | None, **kwargs: Any) -> Any:
+        from karto_smtp import deadline
+        from karto_smtp.cli.session import progress
+
+        with deadline.limit(timeout, notify=progress):
+            return command(*args, **kwargs)
+
+    return _timeout_option(bounded)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from karto_smtp.cli.options import PLAN_FORMATS, config_option, format_option, timeout_option
+from karto_smtp.cli.options import PLAN_FORMATS, bounded_by_timeout, config_option, format_option
 
 if TYPE_CHECKING:
     from karto_smtp.engine.plan import Plan
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     metavar="USER",
     help="Plan a new password for this SMTP2GO user, set on both sides.",
 )
-@timeout_option
+@bounded_by_timeout
 def plan(
     config_path: Path | None,
     detailed_exitcode: bool,
@@ -53,24 +53,8 @@ def plan(
     fmt: str,
     targets: tuple[str, ...],
     rotate: tuple[str, ...],
-    timeout: float | None,
 ) -> None:
     """Show what apply would change, read from the live services."""
-    from karto_smtp import deadline
-    from karto_smtp.cli.session import progress
-
-    with deadline.limit(timeout, notify=progress):
-        _plan(config_path, detailed_exitcode, out, fmt, targets, rotate)
-
-
-def _plan(
-    config_path: Path | None,
-    detailed_exitcode: bool,
-    out: Path | None,
-    fmt: str,
-    targets: tuple[str, ...],
-    rotate: tuple[str, ...],
-) -> None:
     import asyncio
 
     from karto_smtp.cli import color_enabled
