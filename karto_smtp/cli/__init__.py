@@ -128,8 +128,28 @@ class Terminated(BaseException):
     """SIGTERM outside an apply's own handling: stop like Ctrl-C, exit 143."""
 
 
+_SIGTERM_SEEN = {"seen": False}
+
+
 def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
+    """Stop like Ctrl-C does, so asyncio stops cleanly too, then exit 143.
+
+    An exception raised straight from a signal handler can land inside any task's step,
+    where asyncio keeps it as that task's result and the run carries on; Python's SIGINT
+    path (asyncio cancels its main task, then raises KeyboardInterrupt) is the one that
+    always reaches main().
+    """
+    import signal
+
+    _SIGTERM_SEEN["seen"] = True
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        raise Terminated  # SIGINT ignored (a background job): raise it here instead
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def _stopped_by() -> tuple[str, int]:
+    """What stopped the run, and its exit code (128 + the signal's number)."""
+    return ("Terminated.", 143) if _SIGTERM_SEEN["seen"] else ("Interrupted.", 130)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -141,6 +161,7 @@ def main(argv: list[str] | None = None) -> Any:
     import signal
 
     setup_logging(debug_requested())
+    _SIGTERM_SEEN["seen"] = False
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     args = sys.argv[1:] if argv is None else list(argv)
@@ -152,7 +173,7 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort as exc:
         # click turns Ctrl-C into Abort; the shell convention for SIGINT is 128 + 2.
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            _fail(as_json, "interrupted", "Interrupted.", 130, prefix="")
+            _fail(as_json, "interrupted", *_stopped_by(), prefix="")
         _fail(as_json, "aborted", "Aborted.", 1, prefix="")
     except click.ClickException as exc:
         if as_json:
@@ -164,9 +185,9 @@ def main(argv: list[str] | None = None) -> Any:
         # asyncio say about them at exit is noise after the one line below.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
-        interrupted = isinstance(stopped, KeyboardInterrupt)
-        text = "Interrupted." if interrupted else "Terminated."
-        _fail(as_json, "interrupted", text, 130 if interrupted else 143, prefix="")
+        if isinstance(stopped, Terminated):
+            _SIGTERM_SEEN["seen"] = True
+        _fail(as_json, "interrupted", *_stopped_by(), prefix="")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
