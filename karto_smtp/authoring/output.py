@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.findings import LintFinding
+from karto_smtp.config.lint import lint
 from karto_smtp.config.load import ConfigProblems, load_config
 from karto_smtp.errors import KartoError
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from karto_smtp.check.smtp2go_probe import Smtp2goState
     from karto_smtp.check.supabase_probe import AuthConfigRead, OtpResult
     from karto_smtp.check.supabase_rows import Handoff
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.secrets import Secret
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from karto_smtp.errors import KartoError
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.config.model import EffectiveSmtp, SmtpUserConfig
     from karto_smtp.secrets import SecretRef
 

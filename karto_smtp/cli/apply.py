@@ -17,7 +17,7 @@ from karto_smtp.cli.options import bounded_by_timeout, config_option, format_opt
 from karto_smtp.errors import KartoError
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.engine.executor import ApplyResult
     from karto_smtp.engine.plan import Plan, PlanOptions
     from karto_smtp.engine.planner import Planned

@@ -19,7 +19,7 @@ from karto_smtp.cli.options import config_option
 from karto_smtp.dns_formats import FORMATS
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.dns_formats import DomainRecords
 
 

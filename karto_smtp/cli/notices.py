@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from karto_smtp.config.lint import LintFinding
+    from karto_smtp.config.findings import LintFinding
 
 
 def warnings_line(findings: Sequence[LintFinding], config: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.engine.plan import Plan, PlanOptions
     from karto_smtp.engine.planner import DesiredState, Planned
     from karto_smtp.engine.provider import Provider

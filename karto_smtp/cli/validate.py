@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from karto_smtp.cli.options import format_option
-from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.findings import LintFinding
+from karto_smtp.config.lint import lint
 from karto_smtp.config.load import ConfigProblems, LoadedConfig, config_path, load_config
 from karto_smtp.errors import ConfigError
 

@@ -1,6 +1,7 @@
 """The karto.yaml file format: loading, the data model, lint rules and the JSON Schema."""
 
-from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.findings import LintFinding
+from karto_smtp.config.lint import lint
 from karto_smtp.config.load import ConfigProblems, LoadedConfig, config_path, load_config
 from karto_smtp.config.model import (
     AuthConfig,

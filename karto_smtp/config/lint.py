@@ -9,10 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from karto_smtp.config.api_url import api_url_problem
+from karto_smtp.config.findings import LintFinding
+from karto_smtp.config.lint_context import LintContext
 from karto_smtp.config.lint_deliverability import DELIVERABILITY_RULES
 from karto_smtp.config.lint_email import EMAIL_RULES
 from karto_smtp.config.model import (
@@ -24,64 +25,17 @@ from karto_smtp.config.model import (
     SMTP2GO_RELAY_HOSTS,
     SUPABASE_API_URL_ENV,
     SUPABASE_DEFAULT_API_URL,
-    EffectiveSmtp,
-    KartoConfig,
-    ProjectConfig,
-    SmtpSettings,
-    auth_written_at,
-    effective_auth,
     env_variable_location,
     is_smtp2go_host,
-    resolve_smtp,
 )
-from karto_smtp.config.yaml_loader import NodePath, format_path
+from karto_smtp.config.yaml_loader import NodePath
 from karto_smtp.secrets import SecretRef, SecretUnavailable
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
-
-Severity = Literal["error", "warning", "note"]
+    from karto_smtp.config.loaded import LoadedConfig
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 HOURS_PER_MONTH = 24 * 30
-
-
-@dataclass(frozen=True)
-class LintFinding:
-    """One problem: `location` is `file:line:col`, `path` the dotted key path."""
-
-    severity: Severity
-    code: str
-    location: str
-    message: str
-    hint: str
-    path: str = ""
-
-    def format(self, severity: bool = True) -> str:
-        """`file:L:C: error: path: message; hint [code]` on one line."""
-        parts = [self.location]
-        if severity:
-            parts.append(self.severity)
-        if self.path:
-            parts.append(self.path)
-        text = ": ".join(parts) + ": " + self.message
-        if self.hint:
-            text += f"; {self.hint}"
-        if self.code and self.hint:
-            text += f" [{self.code}]"
-        return text
-
-    def as_error(self) -> LintFinding:
-        return replace(self, severity="error")
-
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        """File order; findings about the environment (no `:line:col`) come first."""
-        parts = self.location.rsplit(":", 2)
-        try:
-            return int(parts[-2]), int(parts[-1]), self.path
-        except (ValueError, IndexError):
-            return 0, 0, self.path
 
 
 def lint(loaded: LoadedConfig, *, require_secrets: bool = True) -> list[LintFinding]:
@@ -92,7 +46,7 @@ def lint(loaded: LoadedConfig, *, require_secrets: bool = True) -> list[LintFind
     without credentials, e.g. a pre-commit hook) reports a secret whose value is not here
     (unset variable, absent file) as a note, not an error.
     """
-    ctx = _Context(loaded, require_secrets=require_secrets)
+    ctx = LintContext(loaded, require_secrets=require_secrets)
     for rule in RULES:
         rule(ctx)
     unique: dict[tuple[str, str, str, str], LintFinding] = {}
@@ -108,52 +62,7 @@ def lint(loaded: LoadedConfig, *, require_secrets: bool = True) -> list[LintFind
     return sorted(unique.values(), key=order)
 
 
-class _Context:
-    def __init__(self, loaded: LoadedConfig, *, require_secrets: bool = True) -> None:
-        self.loaded = loaded
-        self.require_secrets = require_secrets
-        self.config: KartoConfig = loaded.config
-        self.findings: list[LintFinding] = []
-
-    def add(self, severity: Severity, code: str, path: NodePath, message: str, hint: str) -> None:
-        path = self.written_at(path)
-        self.findings.append(
-            LintFinding(severity, code, self.loaded.locate(path), message, hint, format_path(path))
-        )
-
-    def written_at(self, path: NodePath) -> NodePath:
-        """A project's merged auth setting -> where it is written (project or defaults)."""
-        if len(path) > 4 and path[:2] == ("supabase", "projects") and path[3] == "auth":
-            index = path[2]
-            assert isinstance(index, int)
-            return auth_written_at(self.config, index, path[4:])
-        return path
-
-    def add_at(
-        self, severity: Severity, code: str, location: str, message: str, hint: str, path: str
-    ) -> None:
-        """A finding located outside karto.yaml's keys (e.g. in a template file)."""
-        self.findings.append(LintFinding(severity, code, location, message, hint, path))
-
-    def error(self, code: str, path: NodePath, message: str, hint: str) -> None:
-        self.add("error", code, path, message, hint)
-
-    def warning(self, code: str, path: NodePath, message: str, hint: str) -> None:
-        self.add("warning", code, path, message, hint)
-
-    def projects(self) -> Iterator[tuple[NodePath, ProjectConfig, SmtpSettings, EffectiveSmtp]]:
-        """Projects with managed SMTP settings (their own merged with the defaults): the
-        settings' path, the project, the merged settings and their expanded form."""
-        if self.config.supabase is None:
-            return
-        for index, project in enumerate(self.config.supabase.projects):
-            smtp = effective_auth(self.config, project).smtp
-            effective = resolve_smtp(project, self.config)
-            if smtp is not None and effective is not None:
-                yield ("supabase", "projects", index, "auth", "smtp"), project, smtp, effective
-
-
-def _secret_refs(ctx: _Context) -> Iterator[tuple[SecretRef, NodePath, str]]:
+def _secret_refs(ctx: LintContext) -> Iterator[tuple[SecretRef, NodePath, str]]:
     """Every secret a plan or apply will read: (ref, path, fix for a missing value)."""
     config = ctx.config
     if config.smtp2go is not None:
@@ -174,7 +83,7 @@ def _secret_refs(ctx: _Context) -> Iterator[tuple[SecretRef, NodePath, str]]:
                 yield smtp.password, (*path, "password"), ""
 
 
-def rule_secrets(ctx: _Context) -> None:
+def rule_secrets(ctx: LintContext) -> None:
     """secret-unavailable, secret-whitespace."""
     for ref, path, default_note in _secret_refs(ctx):
         try:
@@ -200,7 +109,7 @@ def rule_secrets(ctx: _Context) -> None:
             )
 
 
-def rule_env_api_urls(ctx: _Context) -> None:
+def rule_env_api_urls(ctx: LintContext) -> None:
     """env-api-url: SMTP2GO_API_URL / SUPABASE_API_URL checked like the file's api_url."""
     config = ctx.config
     checks: list[tuple[str, str, str]] = []
@@ -224,7 +133,7 @@ def rule_env_api_urls(ctx: _Context) -> None:
             )
 
 
-def rule_yaml11_booleans(ctx: _Context) -> None:
+def rule_yaml11_booleans(ctx: LintContext) -> None:
     """yaml11-boolean (warning): yes/no/on/off where true/false is meant."""
     for path, written in ctx.loaded.document.yaml11_booleans():
         word = "true" if written.lower() in ("yes", "on") else "false"
@@ -236,7 +145,7 @@ def rule_yaml11_booleans(ctx: _Context) -> None:
         )
 
 
-def rule_username_is_email(ctx: _Context) -> None:
+def rule_username_is_email(ctx: LintContext) -> None:
     """username-is-email."""
     hint = (
         "use the SMTP username from SMTP2GO > Sending > SMTP Users, not an email; "
@@ -267,7 +176,7 @@ def rule_username_is_email(ctx: _Context) -> None:
             )
 
 
-def rule_smtp2go_relay(ctx: _Context) -> None:
+def rule_smtp2go_relay(ctx: LintContext) -> None:
     """smtp2go-host, smtp2go-port."""
     hosts = ", ".join(sorted(SMTP2GO_RELAY_HOSTS))
     ports = "587, 2525, 8025, 25 or 80 (STARTTLS), 465, 8465 or 443 (TLS)"
@@ -300,7 +209,7 @@ def _covered(address: str, emails: set[str], domains: set[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
-def rule_sender_verified(ctx: _Context) -> None:
+def rule_sender_verified(ctx: LintContext) -> None:
     """sender-not-declared."""
     account = ctx.config.smtp2go
     if account is None:
@@ -322,7 +231,7 @@ def rule_sender_verified(ctx: _Context) -> None:
             )
 
 
-def rule_quota(ctx: _Context) -> None:
+def rule_quota(ctx: LintContext) -> None:
     """rate-limit-exceeds-quota (warning)."""
     account = ctx.config.smtp2go
     if account is None:
@@ -356,7 +265,7 @@ def rule_quota(ctx: _Context) -> None:
     )
 
 
-def rule_ranges(ctx: _Context) -> None:
+def rule_ranges(ctx: LintContext) -> None:
     """out-of-range."""
     checks = (
         ("max_frequency", MAX_FREQUENCY_RANGE, "seconds between emails to one user"),
@@ -374,7 +283,7 @@ def rule_ranges(ctx: _Context) -> None:
                 )
 
 
-def rule_duplicates(ctx: _Context) -> None:
+def rule_duplicates(ctx: LintContext) -> None:
     """duplicate-username, duplicate-sender, duplicate-ref."""
     account = ctx.config.smtp2go
     if account is not None:
@@ -417,7 +326,7 @@ def rule_duplicates(ctx: _Context) -> None:
         )
 
 
-def _unique(ctx: _Context, code: str, what: str, items: list[tuple[NodePath, str]]) -> None:
+def _unique(ctx: LintContext, code: str, what: str, items: list[tuple[NodePath, str]]) -> None:
     first: dict[str, NodePath] = {}
     for path, value in items:
         key = value.lower()
@@ -432,7 +341,7 @@ def _unique(ctx: _Context, code: str, what: str, items: list[tuple[NodePath, str
             first[key] = path
 
 
-def rule_relay(ctx: _Context) -> None:
+def rule_relay(ctx: LintContext) -> None:
     """relay-conflict, relay-unknown-user, relay-user-absent, relay-no-password, smtp-incomplete."""
     for path, _project, smtp, _ in ctx.projects():
         if smtp.relay is not None:
@@ -468,7 +377,7 @@ def rule_relay(ctx: _Context) -> None:
             )
 
 
-def _check_relay_user(ctx: _Context, path: NodePath, username: str) -> None:
+def _check_relay_user(ctx: LintContext, path: NodePath, username: str) -> None:
     account = ctx.config.smtp2go
     users = account.smtp_users if account is not None else []
     user = account.user(username) if account is not None else None

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from karto_smtp.config.free_mail import free_mail_domain
 
 if TYPE_CHECKING:
-    from karto_smtp.config.lint import _Context
+    from karto_smtp.config.lint_context import LintContext
 
 
-def rule_from_free_mailbox(ctx: _Context) -> None:
+def rule_from_free_mailbox(ctx: LintContext) -> None:
     """from-free-mailbox (warning)."""
     for path, _project, _smtp, effective in ctx.projects():
         sender = effective.admin_email
@@ -32,7 +32,7 @@ def rule_from_free_mailbox(ctx: _Context) -> None:
         )
 
 
-def _auth_relays(ctx: _Context) -> dict[str, list[str]]:
+def _auth_relays(ctx: LintContext) -> dict[str, list[str]]:
     """SMTP2GO username -> names of the projects whose Auth mail it relays."""
     found: dict[str, list[str]] = {}
     for _path, project, _smtp, effective in ctx.projects():
@@ -44,7 +44,7 @@ def _auth_relays(ctx: _Context) -> dict[str, list[str]]:
     return found
 
 
-def rule_auth_mail_hygiene(ctx: _Context) -> None:
+def rule_auth_mail_hygiene(ctx: LintContext) -> None:
     """tracking-rewrites-auth-links, feedback-footer-on-auth-mail (warnings)."""
     account = ctx.config.smtp2go
     if account is None:

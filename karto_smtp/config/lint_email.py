@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     # The template checker is imported only when karto.yaml declares an email to check:
     # most files have none, and validate, plan and apply should not pay for it.
     from karto_smtp.config.auth_email import FieldUse
+    from karto_smtp.config.findings import Severity
     from karto_smtp.config.gotemplate import TemplateSyntaxError
-    from karto_smtp.config.lint import Severity, _Context
+from karto_smtp.config.lint_context import LintContext
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
 HINT_BODY_PARSE = (
@@ -94,7 +95,7 @@ def _entries(email: EmailSettings | None, base: NodePath) -> Iterator[_Entry]:
                 yield _Entry((*base, group, kind), kind, notification, template)
 
 
-def _written_entries(ctx: _Context) -> Iterator[_Entry]:
+def _written_entries(ctx: LintContext) -> Iterator[_Entry]:
     supabase = ctx.config.supabase
     if supabase is None:
         return
@@ -107,7 +108,7 @@ def _written_entries(ctx: _Context) -> Iterator[_Entry]:
 class _Place:
     """Turns an offset in a template into a finding location."""
 
-    def __init__(self, ctx: _Context, text: str, file: str | None, key: NodePath) -> None:
+    def __init__(self, ctx: LintContext, text: str, file: str | None, key: NodePath) -> None:
         self.ctx, self.text, self.file, self.key = ctx, text, file, key
 
     def report(
@@ -124,7 +125,7 @@ class _Place:
         self.ctx.add_at(severity, code, location, message, hint, format_path(path))
 
 
-def _body(ctx: _Context, entry: _Entry) -> tuple[str, _Place] | None:
+def _body(ctx: LintContext, entry: _Entry) -> tuple[str, _Place] | None:
     """The body's text and where it is written; None when it is not set or unreadable."""
     template = entry.template
     if template.content is not None:
@@ -138,7 +139,7 @@ def _body(ctx: _Context, entry: _Entry) -> tuple[str, _Place] | None:
     return None
 
 
-def rule_template_files(ctx: _Context) -> None:
+def rule_template_files(ctx: LintContext) -> None:
     """template-file."""
     for entry in _written_entries(ctx):
         content_path = entry.template.content_path
@@ -154,7 +155,7 @@ def rule_template_files(ctx: _Context) -> None:
             )
 
 
-def rule_template_bodies(ctx: _Context) -> None:
+def rule_template_bodies(ctx: LintContext) -> None:
     """template-syntax, template-exec, template-html, template-variable, template-no-action,
     template-empty."""
     for entry in _written_entries(ctx):
@@ -178,7 +179,7 @@ def rule_template_bodies(ctx: _Context) -> None:
         _report(ctx, place, path, entry, _check(text), HINT_BODY_PARSE, body=True)
 
 
-def rule_subjects(ctx: _Context) -> None:
+def rule_subjects(ctx: LintContext) -> None:
     """subject-empty, and the template rules applied to subjects."""
     for entry in _written_entries(ctx):
         subject = entry.template.subject
@@ -200,7 +201,7 @@ def rule_subjects(ctx: _Context) -> None:
 
 
 def _report(
-    ctx: _Context,
+    ctx: LintContext,
     place: _Place,
     path: NodePath,
     entry: _Entry,
@@ -246,7 +247,7 @@ def _effective_entries(auth: AuthConfig, base: NodePath) -> Iterator[_Entry]:
     yield from _entries(auth.email, (*base, "email"))
 
 
-def rule_site_url(ctx: _Context) -> None:
+def rule_site_url(ctx: LintContext) -> None:
     """site-url-undeclared, site-url-localhost (warnings)."""
     supabase = ctx.config.supabase
     if supabase is None:
@@ -284,7 +285,7 @@ def rule_site_url(ctx: _Context) -> None:
             )
 
 
-def _effective_body(ctx: _Context, index: int, entry: _Entry) -> tuple[str, _Place] | None:
+def _effective_body(ctx: LintContext, index: int, entry: _Entry) -> tuple[str, _Place] | None:
     """The merged entry's body, located where its text is written."""
     resolved = _body(ctx, entry)
     if resolved is None:
@@ -303,7 +304,7 @@ def _is_local(url: str) -> bool:
     return host is not None and host.lower() in _LOCAL_HOSTS
 
 
-def rule_email_ranges(ctx: _Context) -> None:
+def rule_email_ranges(ctx: LintContext) -> None:
     """out-of-range for emailed codes."""
     checks = (
         ("expiry", OTP_EXPIRY_RANGE, "seconds"),

@@ -10,16 +10,17 @@ import hashlib
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
 
-from karto_smtp.config.lint import LintFinding, lint
+from karto_smtp.config.findings import LintFinding
+from karto_smtp.config.lint import lint
+from karto_smtp.config.loaded import LoadedConfig
 from karto_smtp.config.messages import describe, found, misspelled_required
 from karto_smtp.config.model import FORMAT_VERSION, KartoConfig
-from karto_smtp.config.template_files import TemplateFiles, read_template_files
+from karto_smtp.config.template_files import read_template_files
 from karto_smtp.config.yaml_loader import (
     NodePath,
     Position,
@@ -29,7 +30,7 @@ from karto_smtp.config.yaml_loader import (
     parse_yaml,
 )
 from karto_smtp.errors import ConfigError
-from karto_smtp.secrets import Secret, SecretRef
+from karto_smtp.secrets import SecretRef
 from karto_smtp.small_files import (
     MIB,
     FileTooLarge,
@@ -37,8 +38,6 @@ from karto_smtp.small_files import (
     format_size,
     read_small_file,
 )
-
-_log = logging.getLogger(__name__)
 
 _log = logging.getLogger(__name__)
 
@@ -57,47 +56,6 @@ class ConfigProblems(ConfigError):
         if len(findings) > 1:
             text += f" (and {len(findings) - 1} more; run karto-smtp validate)"
         super().__init__(text)
-
-
-@dataclass
-class LoadedConfig:
-    """A validated configuration and what is needed to point back into its file."""
-
-    config: KartoConfig
-    path: Path
-    display: str
-    # sha256 of karto.yaml and of every template file it names (see TemplateFiles.digest).
-    digest: str
-    document: YamlDocument = field(repr=False)
-    # The environment holds secret values: never part of a repr or a log line.
-    environ: Mapping[str, str] = field(repr=False)
-    findings: list[LintFinding] = field(default_factory=list)
-    # Email template files named by content_path, read at load time.
-    templates: TemplateFiles = field(default_factory=TemplateFiles, repr=False)
-
-    @property
-    def base_dir(self) -> Path:
-        """Folder that file(PATH) secrets are relative to."""
-        return self.path.parent
-
-    @property
-    def warnings(self) -> list[LintFinding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    @property
-    def errors(self) -> list[LintFinding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    def position(self, path: NodePath) -> Position:
-        return self.document.position(path)
-
-    def locate(self, path: NodePath) -> str:
-        """`file:line:col` of `path`, or of its nearest ancestor written in the file."""
-        return f"{self.display}:{self.document.position(path)}"
-
-    def resolve_secret(self, ref: SecretRef) -> Secret:
-        """Resolve with this load's environment and folder; ConfigError names the line."""
-        return ref.resolve(self.environ, self.base_dir)
 
 
 def config_path(option: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:

@@ -3,13 +3,13 @@
 karto-smtp keeps no state file, so the evidence that a hand-off happened lives in the
 services themselves:
 
-- a consumer shows a *proof* of the secret it holds (Supabase shows smtp_pass as
-  HMAC-SHA256 keyed by the project ref); the engine never sees the secret behind it;
-- the producer keeps a *record* (SMTP2GO: at the end of the user's description) written in
+- a consumer shows a *proof* of the secret it holds (e.g. a keyed digest of it); the
+  engine never sees the secret behind it;
+- the producer keeps a *record* (where is the provider's choice: a free-text field) written in
   the same request that sets its password: a token of the password itself and, for every
   consumer, a token of the proof that consumer should show. Tokens are truncated SHA-256
   hashes, so the record reveals no password and no proof, only a way to confirm a guess
-  that anyone holding the proof (a Supabase token holder) already has.
+  that anyone who can read the consumer's proof already has.
 
 From these the rules below decide, per credential, whether to write the producer, whether
 to make a new value, and which consumers receive it. The invariant they keep: after any

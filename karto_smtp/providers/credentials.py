@@ -14,7 +14,7 @@ from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import Secret
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.secrets import SecretRef
 
 

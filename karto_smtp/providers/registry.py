@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from karto_smtp.engine.planner import DesiredState
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.engine.provider import Desired, Provider
 
 SERVICES: dict[str, str] = {

@@ -23,7 +23,7 @@ from karto_smtp.providers.smtp2go.fields import (
 )
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.config.model import SmtpUserConfig
 
 # The SMTP user fields karto.yaml writes under the API's own names; the rate limit is the

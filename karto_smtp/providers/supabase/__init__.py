@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from karto_smtp.providers.supabase.desired import desired as _desired
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
     from karto_smtp.engine.provider import Desired, Provider
 
 

@@ -11,7 +11,7 @@ from karto_smtp.engine.resource import Credential, CredentialName, Resource
 from karto_smtp.providers.supabase.fields import AUTH_EMAIL, AUTH_SMTP, PASSWORD_FIELD, PROVIDER
 
 if TYPE_CHECKING:
-    from karto_smtp.config.load import LoadedConfig
+    from karto_smtp.config.loaded import LoadedConfig
 
 
 def desired(loaded: LoadedConfig, environ: Mapping[str, str]) -> Desired:
