@@ -46,7 +46,7 @@ def check(dist: Path) -> list[str]:
         problems.append("wheel metadata has fewer than 5 classifiers")
     if "# karto-smtp" not in (meta.get_payload() or ""):
         problems.append("the long description is not the README")
-    if "karto-smtp = karto_smtp.cli:main" not in entry_points:
+    if "karto-smtp = karto_smtp.cli:run" not in entry_points:
         problems.append("no karto-smtp console script")
     if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
         problems.append("the wheel does not carry LICENSE")
