@@ -419,21 +419,12 @@ class _Lexer:
         self._emit(kind, start, self.pos)
 
     def _lex_char(self, start: int) -> None:
-        while True:
-            ch = self._at()
-            self.pos += 1
-            if ch == "\\":
-                ch = self._at()
-                self.pos += 1
-                if ch not in ("", "\n"):
-                    continue
-            if ch in ("", "\n"):
-                raise _LexError(start, "unterminated character constant")
-            if ch == "'":
-                break
-        self._emit("charconst", start, self.pos)
+        self._lex_escaped_quote(start, "'", "charconst", "unterminated character constant")
 
     def _lex_quote(self, start: int) -> None:
+        self._lex_escaped_quote(start, '"', "string", "unterminated quoted string")
+
+    def _lex_escaped_quote(self, start: int, closing: str, kind: str, unterminated: str) -> None:
         while True:
             ch = self._at()
             self.pos += 1
@@ -443,10 +434,10 @@ class _Lexer:
                 if ch not in ("", "\n"):
                     continue
             if ch in ("", "\n"):
-                raise _LexError(start, "unterminated quoted string")
-            if ch == '"':
+                raise _LexError(start, unterminated)
+            if ch == closing:
                 break
-        self._emit("string", start, self.pos)
+        self._emit(kind, start, self.pos)
 
     def _lex_raw_quote(self, start: int) -> None:
         close = self.text.find("`", self.pos)
