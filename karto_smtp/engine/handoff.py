@@ -117,8 +117,6 @@ class ConsumerView:
     held: Held
     # What this consumer would show for the credential's known value (None: not known).
     expected_proof: str | None = None
-    # What it would show for a value made during this apply: filled in by the executor.
-    recorded: bool = False
 
 
 @dataclass

@@ -9,7 +9,7 @@ order.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from karto_smtp.engine.plan import Action, Change
 
@@ -30,11 +30,9 @@ def edges(changes: Sequence[Change]) -> dict[str, set[str]]:
     return before
 
 
-def ordered(
-    changes: Sequence[Change], waits_for: Mapping[str, set[str]] | None = None
-) -> list[Change]:
+def ordered(changes: Sequence[Change]) -> list[Change]:
     """A topological order of `changes`, stable by their original position."""
-    waits = {k: set(v) for k, v in (waits_for or edges(changes)).items()}
+    waits = edges(changes)
     index = {c.address: (c.action is Action.DELETE, i) for i, c in enumerate(changes)}
     by_address = {c.address: c for c in changes}
     dependents: dict[str, set[str]] = {c.address: set() for c in changes}

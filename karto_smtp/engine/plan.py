@@ -169,9 +169,6 @@ class Plan(_Model):
     def actionable(self) -> list[Change]:
         return [c for c in self.changes if c.is_change]
 
-    def change_for(self, address: str) -> Change | None:
-        return next((c for c in self.changes if c.address == address), None)
-
     def promise(self) -> dict[str, Any]:
         """What a reviewer agreed to: every change, field, value, request and hand-off.
 

@@ -72,9 +72,8 @@ class Planned:
     bundles: dict[str, Bundle]
     outcomes: dict[str, HandoffOutcome]
     changed: dict[Address, set[str]]
-    # (resource, field) -> credential whose value goes there; producer -> credential recorded.
+    # (resource, field) -> credential whose value goes there.
     secret_slots: dict[tuple[Address, str], str]
-    record_slots: dict[Address, str]
 
 
 def bundles(state: DesiredState) -> dict[str, Bundle]:
@@ -353,9 +352,7 @@ def make_plan(
             + ", ".join(options.targets)
             + " and what they depend on."
         )
-    return Planned(
-        plan, resources, live_by, all_bundles, outcomes, changed, secret_slots, record_slots
-    )
+    return Planned(plan, resources, live_by, all_bundles, outcomes, changed, secret_slots)
 
 
 async def plan(
