@@ -363,7 +363,7 @@ async def plan(
 ) -> Planned:
     """Select, read, plan. Everything that can fail without a call fails first."""
     selected = select(state, options.targets)
+    # Also links every credential to its holders, raising for a name that resolves nowhere.
     rotate = rotation_ids(selected, options.rotate_passwords)
-    bundles(selected)
     live = await read_live(selected.resources, providers)
     return make_plan(selected, live, providers, config, options, rotate)
