@@ -115,8 +115,9 @@ class Smtp2goClient(ServiceClient):
             )
         return data
 
-    async def _post(self, path: str, operation: str, body: dict[str, Any], *, read: bool) -> Any:
-        envelope = await self.call("POST", path, operation, json_body=body, idempotent=read)
+    async def _read(self, path: str, operation: str, body: dict[str, Any]) -> Any:
+        """One read (SMTP2GO reads are POSTs too), retried like any read."""
+        envelope = await self.call("POST", path, operation, json_body=body, idempotent=True)
         return self._data(envelope, operation, path)
 
     async def write(self, method: str, path: str, operation: str, body: dict[str, Any]) -> Any:
@@ -126,40 +127,34 @@ class Smtp2goClient(ServiceClient):
 
     # -- SMTP users ----------------------------------------------------------------
     async def view_smtp_users(self) -> list[dict[str, Any]]:
-        data = await self._post("users/smtp/view", "view SMTP users", {}, read=True)
+        data = await self._read("users/smtp/view", "view SMTP users", {})
         return list((data or {}).get("results") or [])
 
     # -- single sender emails ------------------------------------------------------
     async def view_single_senders(self) -> list[dict[str, Any]]:
-        data = await self._post("single_sender_emails/view", "view single senders", {}, read=True)
+        data = await self._read("single_sender_emails/view", "view single senders", {})
         return list((data or {}).get("senders") or [])
 
     # -- sender domains ------------------------------------------------------------
     async def view_domains(self) -> list[dict[str, Any]]:
-        data = await self._post("domain/view", "view sender domains", {}, read=True)
-        return list((data or {}).get("domains") or [])
-
-    async def verify_domain(self, domain: str) -> list[dict[str, Any]]:
-        data = await self._post(
-            "domain/verify", "verify sender domain", {"domain": domain}, read=True
-        )
+        data = await self._read("domain/view", "view sender domains", {})
         return list((data or {}).get("domains") or [])
 
     # -- statistics and activity (read by `check`) -----------------------------------
     async def email_cycle(self) -> dict[str, Any]:
-        data = await self._post("stats/email_cycle", "read this month's usage", {}, read=True)
+        data = await self._read("stats/email_cycle", "read this month's usage", {})
         return dict(data or {})
 
     async def email_bounces(self) -> dict[str, Any]:
-        data = await self._post("stats/email_bounces", "read bounce statistics", {}, read=True)
+        data = await self._read("stats/email_bounces", "read bounce statistics", {})
         return dict(data or {})
 
     async def email_spam(self) -> dict[str, Any]:
-        data = await self._post("stats/email_spam", "read spam statistics", {}, read=True)
+        data = await self._read("stats/email_spam", "read spam statistics", {})
         return dict(data or {})
 
     async def search_activity(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        data = await self._post("activity/search", "search activity", body, read=True)
+        data = await self._read("activity/search", "search activity", body)
         return list((data or {}).get("events") or [])
 
 

@@ -18,7 +18,6 @@ from karto_smtp.providers.smtp2go.fields import (
     SENDER_DOMAIN,
     SINGLE_SENDER,
     SMTP_USER,
-    domain_records,
     normalise_domain,
     normalise_sender,
     normalise_user,
@@ -215,6 +214,3 @@ class Smtp2goProvider(Provider):
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-__all__ = ["Smtp2goProvider", "domain_records"]
