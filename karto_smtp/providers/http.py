@@ -318,9 +318,7 @@ class ServiceClient:
         start = time.monotonic()
         try:
             async with clock.bounded(doing), self._slots:
-                response = await self._client.request(
-                    method, path.lstrip("/"), json=json_body if json_body is not None else None
-                )
+                response = await self._client.request(method, path.lstrip("/"), json=json_body)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             _log_no_answer(method, url, exc, start, attempt)
             # Never sent: as safe to repeat for a write as for a read.
