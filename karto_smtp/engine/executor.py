@@ -63,12 +63,14 @@ class ApplyResult:
     deliveries: list[Delivery] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     interrupted: str | None = None
+    # A hand-off record this run wrote was replaced before it ended (another writer).
+    changed_meanwhile: bool = False
 
     @property
     def status(self) -> str:
         if self.interrupted:
             return "interrupted"
-        if self.warnings and any("changed while this apply ran" in w for w in self.warnings):
+        if self.changed_meanwhile:
             return "error"
         if all(r.outcome is Outcome.APPLIED for r in self.results):
             return "success"
@@ -309,6 +311,7 @@ class _Run:
                 continue
             shown = provider.record(resource, now) if now is not None else None
             if decode_record(shown) != decode_record(written):
+                self.result.changed_meanwhile = True
                 self.result.warnings.append(
                     f"{resource.label} changed while this apply ran (another apply, or a "
                     f"person, set a new {self._noun(address)}): run `karto-smtp plan`; it shows "
