@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from karto_smtp.engine.plan import Plan
 from karto_smtp.errors import KartoError, StalePlanError
+from karto_smtp.small_files import FileTooLarge, NotRegularFile, read_small_file
 
 MAJOR_VERSION = "2"
 MAX_PLAN_BYTES = 16 * 1024 * 1024
@@ -84,20 +84,17 @@ def read_plan(path: Path) -> Plan:
     """Parse a plan file; any defect is one line naming the file, never a traceback."""
     where = f"plan file {path}"
     try:
-        info = path.stat()
+        raw = read_small_file(path, MAX_PLAN_BYTES)
     except FileNotFoundError:
         raise KartoError(f"{where} does not exist") from None
+    except NotRegularFile:
+        raise KartoError(f"{where} is not a regular file") from None
+    except FileTooLarge:
+        raise KartoError(f"{where} is larger than any plan karto-smtp writes") from None
     except OSError as exc:
         raise KartoError(f"cannot read {where} ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise KartoError(f"{where} is not a regular file")
-    if info.st_size > MAX_PLAN_BYTES:
-        raise KartoError(f"{where} is larger than any plan karto-smtp writes")
     try:
-        raw = path.read_bytes()[: MAX_PLAN_BYTES + 1]
         text = raw.decode("utf-8")
-    except OSError as exc:
-        raise KartoError(f"cannot read {where} ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise KartoError(f"{where} is not a karto-smtp plan (not UTF-8 text)") from None
     try:
