@@ -270,11 +270,11 @@ class _Run:
             if not same(after.get(item.field), wanted):
                 problems.append(f"it shows {item.field} = {after.get(item.field)!r}")
         for name in resource.secrets:
-            sent = self.values.secret(address, name) is not None
             held = provider.held(resource, name, after)
             credential = self.slots.get((address, name))
+            # The value this run sends in `name` (what self.values hands the provider).
             value = self.secrets.get(credential) if credential else None
-            if sent and value is not None and name in self.planned.changed[address]:
+            if value is not None and name in self.planned.changed[address]:
                 expected = provider.proof(resource, name, value)
                 if held.state is HeldState.UNSET:
                     problems.append(f"it holds no {name} after receiving one")
