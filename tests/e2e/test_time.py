@@ -12,6 +12,7 @@ import pytest
 
 from tests.cli_runner import run_cli
 from tests.e2e.helpers import REF
+from tests.e2e.test_handoff import clear_faults
 
 AUTH_PATH = f"/v1/projects/{REF}/config/auth"
 READ = f"read Auth config of {REF}"
@@ -85,6 +86,14 @@ def test_a_write_without_an_answer_is_not_repeated(live, config, capsys, monkeyp
     ) in result.stdout
     adds = [r for r in live.requests() if r["path"] == "/v3/single_sender_emails/add"]
     assert len(adds) <= 1  # the sandbox logs a request only once it has answered it
+    # Both services: nothing that depends on the sender was attempted, and the next plan
+    # shows what is left, which one apply finishes.
+    assert live.users() == []
+    assert live.auth_config()["smtp_host"] is None
+    clear_faults(live)
+    assert run_cli(capsys, "plan", "--detailed-exitcode", "-c", str(config)).exit_code == 2
+    assert run_cli(capsys, "apply", "--auto-approve", "-c", str(config)).exit_code == 0
+    assert live.converged("karto", REF)
 
 
 @pytest.mark.parametrize(
