@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -106,6 +107,37 @@ def test_a_wiped_project_gets_the_new_password_together_with_the_other(live, cap
     assert live.converged("karto", REF, OTHER_REF)
     live.verify_sender("karto.help@ro.ru")
     assert detailed_plan(capsys, path).exit_code == 0
+
+
+def test_a_new_password_whose_answer_is_lost_is_caught_by_the_next_plan(
+    live, config, capsys, monkeypatch
+):
+    """SMTP2GO takes the new password, but its answer arrives after karto-smtp gave up."""
+    assert apply(capsys, config).exit_code == 0
+    old = live.password_of("karto")
+    monkeypatch.setenv("KARTO_HTTP_READ_TIMEOUT", "0.5")
+    live.fault(
+        live.env["KARTO_SANDBOX_URL"],
+        kind="latency",
+        method="PATCH",
+        path="/v3/users/smtp/edit",
+        seconds=1.0,
+        times=1,
+    )
+    result = apply(capsys, config, "--rotate-password", "karto")
+    assert result.exit_code == 1
+    assert (
+        "no answer within 0.5 s; not retried: the change may have been made, and "
+        "`karto-smtp plan` shows whether it was\n"
+    ) in result.stdout
+    assert f'  not attempted: supabase.auth_smtp["{REF}"] (update)' in result.stdout
+    # The sandbox carries the write out once its delay is over.
+    until = time.monotonic() + 10
+    while live.password_of("karto") == old and time.monotonic() < until:
+        time.sleep(0.05)
+    assert live.password_of("karto") != old
+    monkeypatch.delenv("KARTO_HTTP_READ_TIMEOUT")
+    assert_heals(live, capsys, config, REF)
 
 
 def test_a_failed_second_project_on_the_first_apply_heals_in_one_apply(live, capsys, tmp_path):
