@@ -272,15 +272,8 @@ def rule_ranges(ctx: LintContext) -> None:
         ("rate_limit_email_sent", RATE_LIMIT_EMAIL_SENT_RANGE, "emails per hour"),
     )
     for path, _project, smtp, _ in ctx.projects():
-        for name, (low, high), unit in checks:
-            value = getattr(smtp, name)
-            if value is not None and not low <= value <= high:
-                ctx.error(
-                    "out-of-range",
-                    (*path, name),
-                    f"{value} is outside the Supabase API's range {low}..{high}",
-                    f"use {low} to {high} ({unit})",
-                )
+        for name, bounds, unit in checks:
+            ctx.check_range((*path, name), getattr(smtp, name), bounds, unit)
 
 
 def rule_duplicates(ctx: LintContext) -> None:

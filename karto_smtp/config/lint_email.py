@@ -321,15 +321,8 @@ def rule_email_ranges(ctx: LintContext) -> None:
     for base, email in written:
         if email is None or email.otp is None:
             continue
-        for name, (low, high), unit in checks:
-            value = getattr(email.otp, name)
-            if value is not None and not low <= value <= high:
-                ctx.error(
-                    "out-of-range",
-                    (*base, "otp", name),
-                    f"{value} is outside the Supabase API's range {low}..{high}",
-                    f"use {low} to {high} ({unit})",
-                )
+        for name, bounds, unit in checks:
+            ctx.check_range((*base, "otp", name), getattr(email.otp, name), bounds, unit)
 
 
 EMAIL_RULES = (
