@@ -260,7 +260,7 @@ def rule_site_url(ctx: LintContext) -> None:
         if site_url is not None and not local:
             continue
         for entry in _entries(auth.email, ("supabase", "projects", index, "auth", "email")):
-            resolved = _effective_body(ctx, index, entry)
+            resolved = _effective_body(ctx, entry)
             if resolved is None:
                 continue
             text, place = resolved
@@ -286,7 +286,7 @@ def rule_site_url(ctx: LintContext) -> None:
             )
 
 
-def _effective_body(ctx: LintContext, index: int, entry: _Entry) -> tuple[str, _Place] | None:
+def _effective_body(ctx: LintContext, entry: _Entry) -> tuple[str, _Place] | None:
     """The merged entry's body, located where its text is written."""
     resolved = _body(ctx, entry)
     if resolved is None:
