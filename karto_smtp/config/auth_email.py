@@ -11,7 +11,6 @@ empty link.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from karto_smtp.config.gotemplate import (
     VarRef,
     walk_operands,
 )
+from karto_smtp.config.messages import suggestion
 
 _LINK = frozenset(
     {"SiteURL", "ConfirmationURL", "Email", "Token", "TokenHash", "Data", "RedirectTo"}
@@ -99,14 +99,12 @@ def field_uses(parsed: ParsedTemplate) -> list[FieldUse]:
 def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[UnknownField]:
     known = data_fields(kind, notification)
     what = f"{kind.replace('_', ' ')} {'notification' if notification else 'email'}"
+    by_case = {k.lower(): k for k in known}
     problems = []
     for use in uses:
         if use.name in known:
             continue
-        by_case = {k.lower(): k for k in known}
-        close = by_case.get(use.name.lower()) or next(
-            iter(difflib.get_close_matches(use.name, sorted(known), n=1, cutoff=0.6)), None
-        )
+        close = by_case.get(use.name.lower()) or suggestion(use.name, sorted(known))
         hint = f"did you mean .{close}?" if close else f"it has {_fields(known)}"
         problems.append(
             UnknownField(

@@ -6,7 +6,6 @@ a one-line fix. The table in docs/config.md explains why each rule exists.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from karto_smtp.config.findings import LintFinding
 from karto_smtp.config.lint_context import LintContext
 from karto_smtp.config.lint_deliverability import DELIVERABILITY_RULES
 from karto_smtp.config.lint_email import EMAIL_RULES
+from karto_smtp.config.messages import suggestion
 from karto_smtp.config.model import (
     MAX_FREQUENCY_RANGE,
     RATE_LIMIT_EMAIL_SENT_RANGE,
@@ -376,9 +376,9 @@ def _check_relay_user(ctx: LintContext, path: NodePath, username: str) -> None:
     user = account.user(username) if account is not None else None
     if user is None:
         names = [u.username for u in users]
-        close = difflib.get_close_matches(username, names, n=1, cutoff=0.6)
+        close = suggestion(username, names)
         if close:
-            hint = f"did you mean '{close[0]}'?"
+            hint = f"did you mean '{close}'?"
         elif names:
             hint = f"declare it under smtp2go.smtp_users (declared: {', '.join(names)})"
         else:
