@@ -164,7 +164,6 @@ class Checker:
                 "SMTP2GO's activity shows"
             )
             return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
-        found: dict[str, Row] = {}
         if key is None:
             why = f"skipped: {key_problem}"
             return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
