@@ -24,6 +24,7 @@ from karto_smtp.config.gotemplate import (
     Operand,
     ParsedTemplate,
     Pipeline,
+    Problem,
     TemplateCall,
     VarRef,
     walk_operands,
@@ -77,12 +78,6 @@ class FieldUse:
     name: str
 
 
-@dataclass(frozen=True)
-class UnknownField:
-    pos: int
-    message: str
-
-
 # What dot (or a variable) holds while checking: the template's data, a map of any keys,
 # or something this check does not follow.
 _ROOT, _MAP, _OTHER = "root", "map", "other"
@@ -96,7 +91,7 @@ def field_uses(parsed: ParsedTemplate) -> list[FieldUse]:
     return sorted(walker.uses, key=lambda use: use.pos)
 
 
-def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[UnknownField]:
+def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[Problem]:
     known = data_fields(kind, notification)
     what = f"{kind.replace('_', ' ')} {'notification' if notification else 'email'}"
     by_case = {k.lower(): k for k in known}
@@ -107,7 +102,7 @@ def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[
         close = by_case.get(use.name.lower()) or suggestion(use.name, sorted(known))
         hint = f"did you mean .{close}?" if close else f"it has {_fields(known)}"
         problems.append(
-            UnknownField(
+            Problem(
                 use.pos,
                 f"Auth passes no .{use.name} to the {what}, so it renders as empty text ({hint})",
             )
