@@ -34,7 +34,8 @@ from karto_smtp.secrets import SecretRef, SecretUnavailable
 if TYPE_CHECKING:
     from karto_smtp.config.loaded import LoadedConfig
 
-_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Looks like an email address (username-is-email); `init` refuses such a username too.
+EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 HOURS_PER_MONTH = 24 * 30
 
 
@@ -153,7 +154,7 @@ def rule_username_is_email(ctx: LintContext) -> None:
     )
     if ctx.config.smtp2go is not None:
         for index, user in enumerate(ctx.config.smtp2go.smtp_users):
-            if user.ensure == "present" and _EMAIL_LIKE.fullmatch(user.username):
+            if user.ensure == "present" and EMAIL_LIKE.fullmatch(user.username):
                 ctx.error(
                     "username-is-email",
                     ("smtp2go", "smtp_users", index, "username"),
@@ -166,7 +167,7 @@ def rule_username_is_email(ctx: LintContext) -> None:
             and smtp.relay is None
             and smtp.user
             and is_smtp2go_host(smtp.host)
-            and _EMAIL_LIKE.fullmatch(smtp.user)
+            and EMAIL_LIKE.fullmatch(smtp.user)
         ):
             ctx.error(
                 "username-is-email",
