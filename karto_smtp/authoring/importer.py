@@ -155,10 +155,11 @@ class _Importer:
         ]
         self.result = Imported(document=Block())
         self.used_keys: set[str] = set()
-        relayed = {u for p in self.projects if (u := self.relay_user(p))}
+        # SMTP users that an imported project relays through.
+        self.relayed = {u for p in self.projects if (u := self.relay_user(p))}
         own = [p for p in self.projects if self.needs_own_password(p)]
         # A bare --password-env NAME is only unambiguous when one password needs a name.
-        self.one_password = len(relayed) + len(own) == 1
+        self.one_password = len(self.relayed) + len(own) == 1
         self.email = import_email(self.projects, selection.inline_templates)
         self.result.files = self.email.files
 
@@ -180,8 +181,7 @@ class _Importer:
             )
         if self.selection.everything:
             return list(self.users)
-        wanted = set(self.selection.usernames)
-        wanted |= {u for p in self.projects if (u := self.relay_user(p))}
+        wanted = set(self.selection.usernames) | self.relayed
         return [u for u in self.users if u in wanted]
 
     def password_env_for(self, *keys: str) -> str | None:
@@ -265,9 +265,8 @@ class _Importer:
         senders.add("emails", emails)
         senders.add("domains", domains)
         account.add("senders", senders)
-        relayed = {u for p in self.projects if (u := self.relay_user(p))}
         chosen = self.chosen_users()
-        users = Items([self.user_item(self.users[name], name in relayed) for name in chosen])
+        users = Items([self.user_item(self.users[name], name in self.relayed) for name in chosen])
         self.result.users = chosen
         account.add("smtp_users", users)
         return account

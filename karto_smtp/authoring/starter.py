@@ -6,12 +6,12 @@ again (interactive) or stop with one line (flags) before anything is written.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from karto_smtp.authoring.yaml_text import Block, Flow, Items, Key
+from karto_smtp.config.lint import EMAIL_LIKE
 from karto_smtp.config.model import ProjectConfig, SingleSender, SmtpUserConfig
 
 DEFAULT_USER = "karto-auth"
@@ -19,7 +19,6 @@ DEFAULT_PORT = 587
 # Supabase's own default once custom SMTP is on (auth-smtp docs); lint compares it with
 # the SMTP2GO plan's quota.
 DEFAULT_RATE_LIMIT = 30
-_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class BadAnswer(ValueError):
@@ -32,7 +31,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def check_username(value: str) -> str:
     value = value.strip()
-    if _EMAIL_LIKE.fullmatch(value):
+    if EMAIL_LIKE.fullmatch(value):
         raise BadAnswer(
             f"'{value}' looks like an email address; an SMTP2GO username is a plain name "
             "such as karto-auth"

@@ -8,6 +8,7 @@ rows come last because judging Supabase's password digest needs the AUTH outcome
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ class Checker:
             self._read_smtp2go()
         outcomes = [(relay, self.check_relay(relay)) for relay in self.targets.relays]
         supabase = self.check_supabase(outcomes)
-        key, key_problem = self._api_key()
+        key, key_problem = self._api_key
         view = None
         if key is not None:
             from karto_smtp.check.smtp2go_probe import read_account
@@ -142,8 +143,9 @@ class Checker:
         assert account is not None
         return account.resolved_api_url(self.environ)
 
+    @functools.cached_property
     def _api_key(self) -> tuple[str | None, str]:
-        """The SMTP2GO API key, or None and why there is none."""
+        """The SMTP2GO API key, or None and why there is none (read once per run)."""
         account = self.loaded.config.smtp2go
         if account is None:
             return None, "karto.yaml declares no SMTP2GO account (its API key reads SMTP2GO)"
@@ -162,7 +164,6 @@ class Checker:
                 "SMTP2GO's activity shows"
             )
             return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
-        found: dict[str, Row] = {}
         if key is None:
             why = f"skipped: {key_problem}"
             return {p.ref: Row.skipped("delivery", p.label, why) for p in projects}
@@ -207,17 +208,16 @@ class Checker:
     def _read_smtp2go(self) -> None:
         account = self.loaded.config.smtp2go
         assert account is not None
-        key_ref = account.api_key_ref()
-        try:
-            key = key_ref.resolve(self.environ, self.loaded.base_dir)
-        except ConfigError:
+        key, _ = self._api_key
+        if key is None:
             self._smtp2go_problem = (
-                f"{key_ref.text} is not set, so SMTP2GO's view of the user and sender was not read"
+                f"{account.api_key_ref().text} is not set, so SMTP2GO's view of the user and "
+                "sender was not read"
             )
             return
         from karto_smtp.check.smtp2go_probe import read_state
 
-        state = read_state(account.resolved_api_url(self.environ), key.reveal(), account.api_key)
+        state = read_state(self._api_url(), key, account.api_key)
         if state.error is not None:
             self._smtp2go_problem = f"SMTP2GO's API was not readable: {state.error}"
         else:

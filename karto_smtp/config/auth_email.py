@@ -11,7 +11,6 @@ empty link.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,10 +24,12 @@ from karto_smtp.config.gotemplate import (
     Operand,
     ParsedTemplate,
     Pipeline,
+    Problem,
     TemplateCall,
     VarRef,
     walk_operands,
 )
+from karto_smtp.config.messages import suggestion
 
 _LINK = frozenset(
     {"SiteURL", "ConfirmationURL", "Email", "Token", "TokenHash", "Data", "RedirectTo"}
@@ -77,12 +78,6 @@ class FieldUse:
     name: str
 
 
-@dataclass(frozen=True)
-class UnknownField:
-    pos: int
-    message: str
-
-
 # What dot (or a variable) holds while checking: the template's data, a map of any keys,
 # or something this check does not follow.
 _ROOT, _MAP, _OTHER = "root", "map", "other"
@@ -96,20 +91,18 @@ def field_uses(parsed: ParsedTemplate) -> list[FieldUse]:
     return sorted(walker.uses, key=lambda use: use.pos)
 
 
-def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[UnknownField]:
+def unknown_fields(uses: list[FieldUse], kind: str, notification: bool) -> list[Problem]:
     known = data_fields(kind, notification)
     what = f"{kind.replace('_', ' ')} {'notification' if notification else 'email'}"
+    by_case = {k.lower(): k for k in known}
     problems = []
     for use in uses:
         if use.name in known:
             continue
-        by_case = {k.lower(): k for k in known}
-        close = by_case.get(use.name.lower()) or next(
-            iter(difflib.get_close_matches(use.name, sorted(known), n=1, cutoff=0.6)), None
-        )
+        close = by_case.get(use.name.lower()) or suggestion(use.name, sorted(known))
         hint = f"did you mean .{close}?" if close else f"it has {_fields(known)}"
         problems.append(
-            UnknownField(
+            Problem(
                 use.pos,
                 f"Auth passes no .{use.name} to the {what}, so it renders as empty text ({hint})",
             )

@@ -995,13 +995,7 @@ def _reachable(parsed: ParsedTemplate) -> list[list[Node]]:
 
 
 def _calls(nodes: list[Node]) -> list[str]:
-    names: list[str] = []
-    for node in nodes:
-        if isinstance(node, TemplateCall):
-            names.append(node.name)
-        elif isinstance(node, Branch):
-            names += _calls(node.body) + _calls(node.orelse)
-    return names
+    return [node.name for node in _flatten(nodes) if isinstance(node, TemplateCall)]
 
 
 def execution_problems(parsed: ParsedTemplate) -> list[Problem]:

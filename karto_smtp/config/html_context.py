@@ -28,6 +28,7 @@ from karto_smtp.config.gotemplate import (
     LoopJump,
     Node,
     ParsedTemplate,
+    Problem,
     TemplateCall,
     Text,
 )
@@ -83,21 +84,15 @@ class Context:
     error_pos: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
-class HtmlProblem:
-    pos: int
-    message: str
-
-
-def html_problems(parsed: ParsedTemplate) -> list[HtmlProblem]:
+def html_problems(parsed: ParsedTemplate) -> list[Problem]:
     """The first reason html/template would refuse to execute `parsed`, if any."""
     walker = _Walker(parsed)
     end = walker.nodes(Context(), parsed.root)
     if end.state == ERROR:
-        return [HtmlProblem(end.error_pos, end.error)]
+        return [Problem(end.error_pos, end.error)]
     if end.state != TEXT:
         return [
-            HtmlProblem(
+            Problem(
                 end.since,
                 f"the template ends inside {_describe(end)} that starts here, not in plain text",
             )

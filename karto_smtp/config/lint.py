@@ -6,7 +6,6 @@ a one-line fix. The table in docs/config.md explains why each rule exists.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from karto_smtp.config.findings import LintFinding
 from karto_smtp.config.lint_context import LintContext
 from karto_smtp.config.lint_deliverability import DELIVERABILITY_RULES
 from karto_smtp.config.lint_email import EMAIL_RULES
+from karto_smtp.config.messages import suggestion
 from karto_smtp.config.model import (
     MAX_FREQUENCY_RANGE,
     RATE_LIMIT_EMAIL_SENT_RANGE,
@@ -34,7 +34,8 @@ from karto_smtp.secrets import SecretRef, SecretUnavailable
 if TYPE_CHECKING:
     from karto_smtp.config.loaded import LoadedConfig
 
-_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Looks like an email address (username-is-email); `init` refuses such a username too.
+EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 HOURS_PER_MONTH = 24 * 30
 
 
@@ -153,7 +154,7 @@ def rule_username_is_email(ctx: LintContext) -> None:
     )
     if ctx.config.smtp2go is not None:
         for index, user in enumerate(ctx.config.smtp2go.smtp_users):
-            if user.ensure == "present" and _EMAIL_LIKE.fullmatch(user.username):
+            if user.ensure == "present" and EMAIL_LIKE.fullmatch(user.username):
                 ctx.error(
                     "username-is-email",
                     ("smtp2go", "smtp_users", index, "username"),
@@ -166,7 +167,7 @@ def rule_username_is_email(ctx: LintContext) -> None:
             and smtp.relay is None
             and smtp.user
             and is_smtp2go_host(smtp.host)
-            and _EMAIL_LIKE.fullmatch(smtp.user)
+            and EMAIL_LIKE.fullmatch(smtp.user)
         ):
             ctx.error(
                 "username-is-email",
@@ -272,15 +273,8 @@ def rule_ranges(ctx: LintContext) -> None:
         ("rate_limit_email_sent", RATE_LIMIT_EMAIL_SENT_RANGE, "emails per hour"),
     )
     for path, _project, smtp, _ in ctx.projects():
-        for name, (low, high), unit in checks:
-            value = getattr(smtp, name)
-            if value is not None and not low <= value <= high:
-                ctx.error(
-                    "out-of-range",
-                    (*path, name),
-                    f"{value} is outside the Supabase API's range {low}..{high}",
-                    f"use {low} to {high} ({unit})",
-                )
+        for name, bounds, unit in checks:
+            ctx.check_range((*path, name), getattr(smtp, name), bounds, unit)
 
 
 def rule_duplicates(ctx: LintContext) -> None:
@@ -383,9 +377,9 @@ def _check_relay_user(ctx: LintContext, path: NodePath, username: str) -> None:
     user = account.user(username) if account is not None else None
     if user is None:
         names = [u.username for u in users]
-        close = difflib.get_close_matches(username, names, n=1, cutoff=0.6)
+        close = suggestion(username, names)
         if close:
-            hint = f"did you mean '{close[0]}'?"
+            hint = f"did you mean '{close}'?"
         elif names:
             hint = f"declare it under smtp2go.smtp_users (declared: {', '.join(names)})"
         else:

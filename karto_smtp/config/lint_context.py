@@ -56,6 +56,19 @@ class LintContext:
     def warning(self, code: str, path: NodePath, message: str, hint: str) -> None:
         self.add("warning", code, path, message, hint)
 
+    def check_range(
+        self, path: NodePath, value: int | None, bounds: tuple[int, int], unit: str
+    ) -> None:
+        """out-of-range: a value the Supabase API refuses."""
+        low, high = bounds
+        if value is not None and not low <= value <= high:
+            self.error(
+                "out-of-range",
+                path,
+                f"{value} is outside the Supabase API's range {low}..{high}",
+                f"use {low} to {high} ({unit})",
+            )
+
     def projects(self) -> Iterator[tuple[NodePath, ProjectConfig, SmtpSettings, EffectiveSmtp]]:
         """Projects with managed SMTP settings (their own merged with the defaults): the
         settings' path, the project, the merged settings and their expanded form."""

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from karto_smtp.config.model import (
     OTP_EXPIRY_RANGE,
     OTP_LENGTH_RANGE,
-    AuthConfig,
     EmailSettings,
     EmailTemplate,
     effective_auth,
@@ -95,14 +94,20 @@ def _entries(email: EmailSettings | None, base: NodePath) -> Iterator[_Entry]:
                 yield _Entry((*base, group, kind), kind, notification, template)
 
 
-def _written_entries(ctx: LintContext) -> Iterator[_Entry]:
+def _written_emails(ctx: LintContext) -> Iterator[tuple[NodePath, EmailSettings | None]]:
+    """Each `auth.email` as written (defaults, then each project), with its path."""
     supabase = ctx.config.supabase
     if supabase is None:
         return
     if supabase.defaults is not None:
-        yield from _entries(supabase.defaults.auth.email, ("supabase", "defaults", "auth", "email"))
+        yield ("supabase", "defaults", "auth", "email"), supabase.defaults.auth.email
     for index, project in enumerate(supabase.projects):
-        yield from _entries(project.auth.email, ("supabase", "projects", index, "auth", "email"))
+        yield ("supabase", "projects", index, "auth", "email"), project.auth.email
+
+
+def _written_entries(ctx: LintContext) -> Iterator[_Entry]:
+    for base, email in _written_emails(ctx):
+        yield from _entries(email, base)
 
 
 class _Place:
@@ -243,10 +248,6 @@ def _report(
         )
 
 
-def _effective_entries(auth: AuthConfig, base: NodePath) -> Iterator[_Entry]:
-    yield from _entries(auth.email, (*base, "email"))
-
-
 def rule_site_url(ctx: LintContext) -> None:
     """site-url-undeclared, site-url-localhost (warnings)."""
     supabase = ctx.config.supabase
@@ -258,8 +259,8 @@ def rule_site_url(ctx: LintContext) -> None:
         local = site_url is not None and _is_local(site_url)
         if site_url is not None and not local:
             continue
-        for entry in _effective_entries(auth, ("supabase", "projects", index, "auth")):
-            resolved = _effective_body(ctx, index, entry)
+        for entry in _entries(auth.email, ("supabase", "projects", index, "auth", "email")):
+            resolved = _effective_body(ctx, entry)
             if resolved is None:
                 continue
             text, place = resolved
@@ -285,7 +286,7 @@ def rule_site_url(ctx: LintContext) -> None:
             )
 
 
-def _effective_body(ctx: LintContext, index: int, entry: _Entry) -> tuple[str, _Place] | None:
+def _effective_body(ctx: LintContext, entry: _Entry) -> tuple[str, _Place] | None:
     """The merged entry's body, located where its text is written."""
     resolved = _body(ctx, entry)
     if resolved is None:
@@ -310,26 +311,11 @@ def rule_email_ranges(ctx: LintContext) -> None:
         ("expiry", OTP_EXPIRY_RANGE, "seconds"),
         ("length", OTP_LENGTH_RANGE, "digits"),
     )
-    supabase = ctx.config.supabase
-    if supabase is None:
-        return
-    written: list[tuple[NodePath, EmailSettings | None]] = []
-    if supabase.defaults is not None:
-        written.append((("supabase", "defaults", "auth", "email"), supabase.defaults.auth.email))
-    for index, project in enumerate(supabase.projects):
-        written.append((("supabase", "projects", index, "auth", "email"), project.auth.email))
-    for base, email in written:
+    for base, email in _written_emails(ctx):
         if email is None or email.otp is None:
             continue
-        for name, (low, high), unit in checks:
-            value = getattr(email.otp, name)
-            if value is not None and not low <= value <= high:
-                ctx.error(
-                    "out-of-range",
-                    (*base, "otp", name),
-                    f"{value} is outside the Supabase API's range {low}..{high}",
-                    f"use {low} to {high} ({unit})",
-                )
+        for name, bounds, unit in checks:
+            ctx.check_range((*base, "otp", name), getattr(email.otp, name), bounds, unit)
 
 
 EMAIL_RULES = (

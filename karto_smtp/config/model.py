@@ -469,6 +469,11 @@ class Smtp2goAccountConfig(_Model):
         return found
 
 
+def _range(bounds: tuple[int, int]) -> Any:
+    # Ranges are checked by the out-of-range lint rule, which names the API's limits.
+    return Field(json_schema_extra={"minimum": bounds[0], "maximum": bounds[1]})
+
+
 class RelayRef(_Model):
     """Relay through a declared SMTP2GO user: host, port, username and password come from it."""
 
@@ -506,38 +511,11 @@ class SmtpSettings(_Model):
     """The From address of auth mail; must be a verified sender on SMTP2GO."""
     sender_name: DisplayName | None = None
     """The From display name."""
-    max_frequency: (
-        Annotated[
-            int,
-            Field(
-                json_schema_extra={
-                    "minimum": MAX_FREQUENCY_RANGE[0],
-                    "maximum": MAX_FREQUENCY_RANGE[1],
-                }
-            ),
-        ]
-        | None
-    ) = None
+    max_frequency: Annotated[int, _range(MAX_FREQUENCY_RANGE)] | None = None
     """Minimum seconds between two emails to one user (0..32767)."""
-    rate_limit_email_sent: (
-        Annotated[
-            int,
-            Field(
-                json_schema_extra={
-                    "minimum": RATE_LIMIT_EMAIL_SENT_RANGE[0],
-                    "maximum": RATE_LIMIT_EMAIL_SENT_RANGE[1],
-                }
-            ),
-        ]
-        | None
-    ) = None
+    rate_limit_email_sent: Annotated[int, _range(RATE_LIMIT_EMAIL_SENT_RANGE)] | None = None
     """Auth emails per hour for the whole project (1..2147483647).
     Supabase sets 30 when custom SMTP is turned on in the dashboard."""
-
-
-def _range(bounds: tuple[int, int]) -> Any:
-    # Ranges are checked by the out-of-range lint rule, which names the API's limits.
-    return Field(json_schema_extra={"minimum": bounds[0], "maximum": bounds[1]})
 
 
 class EmailTemplate(_Model):

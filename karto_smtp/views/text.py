@@ -9,6 +9,8 @@ from karto_smtp.engine.plan import Action, Change, FieldChange, Plan
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
+# The colour of a line by the symbol it starts with (lines of a text field's diff).
+_SYMBOL_COLOURS = {SYMBOLS[action]: COLOURS[action] for action in SYMBOLS}
 HEADLINES = {
     Action.CREATE: "will be created",
     Action.UPDATE: "will be updated in-place",
@@ -84,12 +86,7 @@ def render_change(change: Change, colour: bool) -> list[str]:
         for item in change.fields:
             if item.display == "text" and change.action is not Action.DELETE:
                 for line in _text_lines(change, item, width):
-                    mark = line.lstrip()[:1]
-                    tinted = COLOURS.get(
-                        {"+": Action.CREATE, "-": Action.DELETE, "~": Action.UPDATE}.get(
-                            mark, Action.NOOP
-                        )
-                    )
+                    tinted = _SYMBOL_COLOURS.get(line.lstrip()[:1])
                     lines.append("      " + _style(line, tinted, colour))
                 continue
             line = _field_line(change, item, width)
