@@ -369,11 +369,6 @@ class ProjectConfigStore:
             self._states[ref] = _default_state(_iso(self.account.clock()))
         return self._states[ref]
 
-    def clear(self) -> None:
-        """Forget every project's settings: each is a new project's again on next use."""
-        with self._lock:
-            self._states.clear()
-
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return copy.deepcopy(self._states)
