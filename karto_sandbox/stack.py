@@ -284,14 +284,18 @@ class Stack:
             "supabase_projects": self.supabase_app.project_configs.to_state(),
         }
 
+    def _load_accounts(self, state: Mapping[str, Any]) -> None:
+        """Load what `_accounts_state` returns (a state file's parts may be missing)."""
+        # The zone first: a state from before it existed republishes from the account.
+        self.zone.load_state(state.get("dns", {}))
+        self.activity.load_state(state.get("smtp2go_activity", {}))
+        self.smtp2go_account.load_state(state["smtp2go"])
+        self.supabase_account.load_state(state["supabase"])
+        self.supabase_app.project_configs.load_state(state.get("supabase_projects", {}))
+
     def _load(self, saved: Mapping[str, Any]) -> None:
         try:
-            # The zone first: a state from before it existed republishes from the account.
-            self.zone.load_state(saved.get("dns", {}))
-            self.activity.load_state(saved.get("smtp2go_activity", {}))
-            self.smtp2go_account.load_state(saved["smtp2go"])
-            self.supabase_account.load_state(saved["supabase"])
-            self.supabase_app.project_configs.load_state(saved.get("supabase_projects", {}))
+            self._load_accounts(saved)
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{self.state_file}: invalid sandbox state ({exc!r})") from exc
         # Flags given now win over the saved account options.
@@ -351,11 +355,7 @@ class Stack:
     def reset(self) -> None:
         """Back to the state at start: accounts, options, project settings, mailbox, request
         log, faults and the clock."""
-        self.zone.load_state(self._seed_state["dns"])
-        self.activity.load_state(self._seed_state["smtp2go_activity"])
-        self.smtp2go_account.load_state(self._seed_state["smtp2go"])
-        self.supabase_account.load_state(self._seed_state["supabase"])
-        self.supabase_app.project_configs.load_state(self._seed_state["supabase_projects"])
+        self._load_accounts(self._seed_state)
         self.mailbox.clear()
         self.request_log.clear()
         self.clock.reset()
