@@ -105,29 +105,24 @@ def keepalive_round_trip(url: str, token: str, path: str, requests: int = 30) ->
 
 
 def measure(backlog: int | None, clients: int, env: dict[str, str]) -> dict[str, float]:
-    if backlog is not None:
-        http_server._Server.request_queue_size = backlog
-    try:
-        with BenchStack(100, (100,)) as stack:
-            stack.start(env)
-            url = stack.sandbox.supabase_url
-            token = stack.sandbox.access_token
-            path = f"/v1/projects/{stack.refs[0]}/config/auth"
-            figures = burst(url, token, path, clients)
-            figures["keepalive_round_trip_ms"] = keepalive_round_trip(url, token, path) * 1000
-            for label, bound in (("plan_100_unbounded_s", "100"), ("plan_100_default_s", "")):
-                plan = Karto.installed().command(
-                    {**stack.env, "KARTO_MAX_CONCURRENCY": bound},
-                    "plan",
-                    "-c",
-                    str(stack.configs[100]),
-                    check=no_changes,
-                )
-                run(plan)
-                figures[label] = statistics.median(run(plan).seconds for _ in range(5))
-            return figures
-    finally:
-        http_server._Server.request_queue_size = 5
+    with BenchStack(100, (100,), listen_backlog=backlog) as stack:
+        stack.start(env)
+        url = stack.sandbox.supabase_url
+        token = stack.sandbox.access_token
+        path = f"/v1/projects/{stack.refs[0]}/config/auth"
+        figures = burst(url, token, path, clients)
+        figures["keepalive_round_trip_ms"] = keepalive_round_trip(url, token, path) * 1000
+        for label, bound in (("plan_100_unbounded_s", "100"), ("plan_100_default_s", "")):
+            plan = Karto.installed().command(
+                {**stack.env, "KARTO_MAX_CONCURRENCY": bound},
+                "plan",
+                "-c",
+                str(stack.configs[100]),
+                check=no_changes,
+            )
+            run(plan)
+            figures[label] = statistics.median(run(plan).seconds for _ in range(5))
+        return figures
 
 
 def main() -> None:

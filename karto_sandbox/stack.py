@@ -22,9 +22,9 @@ import os
 import secrets
 import string
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from karto_sandbox.clock import Clock
 from karto_sandbox.dns.server import DnsServer
@@ -51,6 +51,8 @@ DNS_RESOLVER_ENV = "KARTO_DNS_RESOLVER"
 STATE_VERSION = 2
 READABLE_STATE_VERSIONS = (1, 2)  # 1: before the Supabase project settings were kept
 MAX_MAIL_WAIT = 60.0
+
+T = TypeVar("T")
 
 
 def new_api_key() -> str:
@@ -177,16 +179,22 @@ class Stack:
             return int(saved_ports[name]), True
         return 0, False
 
-    def _start_http(self, name: str, app: HttpApp, saved_ports: Mapping[str, int]) -> None:
+    def _on_port(self, name: str, saved_ports: Mapping[str, int], start: Callable[[int], T]) -> T:
+        """`start(port)` on the port for `name`; a saved port that is taken gives way to a
+        free one."""
         port, from_state = self._port_for(name, saved_ports)
         try:
-            server = HttpServer(app, port=port)
+            return start(port)
         except OSError:
             if not from_state:
                 raise
             self.notes.append(f"saved {name} port {port} is taken; using another one")
-            server = HttpServer(app, port=0)
-        self._servers[name] = server.start()
+            return start(0)
+
+    def _start_http(self, name: str, app: HttpApp, saved_ports: Mapping[str, int]) -> None:
+        self._servers[name] = self._on_port(
+            name, saved_ports, lambda port: HttpServer(app, port=port).start()
+        )
 
     def _start_relay(self, saved_ports: Mapping[str, int]) -> SmtpRelay:
         assert self.tls is not None
@@ -213,14 +221,9 @@ class Stack:
             return relay.start()
 
     def _start_dns(self, saved_ports: Mapping[str, int]) -> DnsServer:
-        port, from_state = self._port_for("dns", saved_ports)
-        try:
-            return DnsServer(self.zone, port=port).start()
-        except OSError:
-            if not from_state:
-                raise
-            self.notes.append(f"saved dns port {port} is taken; using another one")
-            return DnsServer(self.zone).start()
+        return self._on_port(
+            "dns", saved_ports, lambda port: DnsServer(self.zone, port=port).start()
+        )
 
     def _relay_routes(self, relay: SmtpRelay) -> RelayRoutes:
         rules = [RelayRule(RELAY_PATTERN, None, relay.host, relay.starttls_port, relay.tls_port)]
@@ -284,14 +287,18 @@ class Stack:
             "supabase_projects": self.supabase_app.project_configs.to_state(),
         }
 
+    def _load_accounts(self, state: Mapping[str, Any]) -> None:
+        """Load what `_accounts_state` returns (a state file's parts may be missing)."""
+        # The zone first: a state from before it existed republishes from the account.
+        self.zone.load_state(state.get("dns", {}))
+        self.activity.load_state(state.get("smtp2go_activity", {}))
+        self.smtp2go_account.load_state(state["smtp2go"])
+        self.supabase_account.load_state(state["supabase"])
+        self.supabase_app.project_configs.load_state(state.get("supabase_projects", {}))
+
     def _load(self, saved: Mapping[str, Any]) -> None:
         try:
-            # The zone first: a state from before it existed republishes from the account.
-            self.zone.load_state(saved.get("dns", {}))
-            self.activity.load_state(saved.get("smtp2go_activity", {}))
-            self.smtp2go_account.load_state(saved["smtp2go"])
-            self.supabase_account.load_state(saved["supabase"])
-            self.supabase_app.project_configs.load_state(saved.get("supabase_projects", {}))
+            self._load_accounts(saved)
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{self.state_file}: invalid sandbox state ({exc!r})") from exc
         # Flags given now win over the saved account options.
@@ -351,11 +358,7 @@ class Stack:
     def reset(self) -> None:
         """Back to the state at start: accounts, options, project settings, mailbox, request
         log, faults and the clock."""
-        self.zone.load_state(self._seed_state["dns"])
-        self.activity.load_state(self._seed_state["smtp2go_activity"])
-        self.smtp2go_account.load_state(self._seed_state["smtp2go"])
-        self.supabase_account.load_state(self._seed_state["supabase"])
-        self.supabase_app.project_configs.load_state(self._seed_state["supabase_projects"])
+        self._load_accounts(self._seed_state)
         self.mailbox.clear()
         self.request_log.clear()
         self.clock.reset()

@@ -171,10 +171,6 @@ class DnsZone:
         return any(r.name.endswith("." + host) for r in self._records)
 
     # -- persistence ------------------------------------------------------------------
-    def records(self) -> list[DnsRecord]:
-        with self._lock:
-            return list(self._records)
-
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return {

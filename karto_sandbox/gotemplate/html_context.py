@@ -96,9 +96,6 @@ COMMENT_STATES = frozenset(
         State.CSS_LINE_CMT,
     }
 )
-IN_TAG_STATES = frozenset(
-    {State.TAG, State.ATTR_NAME, State.AFTER_NAME, State.BEFORE_VALUE, State.ATTR}
-)
 JS_STATES = frozenset(
     {
         State.JS,

@@ -135,7 +135,3 @@ class Tree:
     root: list[Node]
     text: str
     defined: dict[str, list[Node]] = field(default_factory=dict)
-
-
-def line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1

@@ -156,11 +156,6 @@ class Activity:
         with self._lock:
             return Usage(**asdict(self._usage))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._fates.clear()
-            self._usage = Usage()
-
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return {

@@ -759,12 +759,12 @@ class Smtp2goAccount:
         return record
 
     def _verify(self, record: SenderDomain) -> None:
-        host = record.fulldomain
-        record.dkim = self._lookup(f"{record.dkim_selector}._domainkey.{host}", DKIM_TARGET)
-        record.rpath = self._lookup(f"{record.rpath_selector}.{host}", RPATH_TARGET)
         # SMTP2GO probes every tracker, enabled or not.
-        for tracker in record.trackers:
-            tracker.check = self._lookup(f"{tracker.label}.{host}", TRACK_TARGET)
+        record.dkim, record.rpath, *trackers = (
+            self._lookup(name, target) for name, target in self.expected_records(record)
+        )
+        for tracker, check in zip(record.trackers, trackers, strict=True):
+            tracker.check = check
 
     def _lookup(self, name: str, target: str) -> DnsCheck:
         found = self.zone.cname_target(name)

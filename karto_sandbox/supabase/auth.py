@@ -63,7 +63,9 @@ from karto_sandbox.gotemplate.values import json_to_go
 from karto_sandbox.http import HttpApp, Request, RequestLog, Response
 from karto_sandbox.supabase.auth_mail import MailNotRendered, compose, link_data
 from karto_sandbox.supabase.models import (
+    EMAIL_FORMAT,
     SupabaseAccount,
+    confirm_user,
     new_user,
     sign_jwt,
     smtp_enabled,
@@ -79,7 +81,6 @@ DEFAULT_MAX_FREQUENCY_SECONDS = 60
 DEFAULT_EMAILS_PER_HOUR = 30
 SESSION_SECONDS = 3600
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-_EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RelayResolver(Protocol):
@@ -260,12 +261,13 @@ class SupabaseAuthApp(HttpApp):
             return fail(400, "bad_json", "Could not parse request body as JSON: not an object")
         email, phone = body.get("email") or "", body.get("phone") or ""
         create_user = body.get("create_user", True)
-        if not isinstance(email, str) or not isinstance(phone, str):
-            return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
-        if not isinstance(create_user, bool):
-            return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
         metadata = body.get("data")
-        if metadata is not None and not isinstance(metadata, dict):
+        if (
+            not isinstance(email, str)
+            or not isinstance(phone, str)
+            or not isinstance(create_user, bool)
+            or (metadata is not None and not isinstance(metadata, dict))
+        ):
             return fail(400, "bad_json", "Could not parse request body as JSON: wrong field type")
         if email and phone:
             return fail(
@@ -284,7 +286,7 @@ class SupabaseAuthApp(HttpApp):
             return fail(400, "validation_failed", "One of email or phone must be set")
         if len(email) > 255:
             return fail(400, "validation_failed", "An email address is too long")
-        if not _EMAIL_FORMAT.match(email):
+        if not EMAIL_FORMAT.match(email):
             return fail(
                 400, "validation_failed", "Unable to validate email address: invalid format"
             )
@@ -299,12 +301,9 @@ class SupabaseAuthApp(HttpApp):
             if user is None and config.get("disable_signup"):
                 return fail(422, "signup_disabled", "Signups not allowed for this instance")
             if user is None:
-                user = new_user(email, self.account.clock())
-                user["user_metadata"] = dict(metadata or {})
+                user = new_user(email, self.account.clock(), metadata)
             if config.get("mailer_autoconfirm"):
-                user["confirmed_at"] = user["created_at"]
-                # GoTrue's User.Confirm records the check in the metadata.
-                user["user_metadata"] = {**user.get("user_metadata", {}), "email_verified": True}
+                confirm_user(user)
                 self.account.put_user(ref, user)
                 kind = "magiclink"
             else:
@@ -564,8 +563,7 @@ class SupabaseAuthApp(HttpApp):
                 break
             user[f"{prefix}_token"] = None
             if not user.get("confirmed_at"):
-                user["confirmed_at"] = user["created_at"]
-                user["user_metadata"] = {**user.get("user_metadata", {}), "email_verified": True}
+                confirm_user(user)
             self.account.put_user(ref, user)
             issued = int(now)
             access_token = sign_jwt(

@@ -77,19 +77,17 @@ DEFAULT_BODIES: dict[str, str] = {
 
 class MailNotRendered(Exception):
     """Auth sends nothing: the template failed while running (or the sandbox cannot render
-    it; `unsupported` says which)."""
+    it: the error then starts with "sandbox: ")."""
 
-    def __init__(self, error: str, unsupported: bool) -> None:
+    def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
-        self.unsupported = unsupported
 
 
 @dataclass
 class ComposedMail:
     subject: str
     body: str
-    used_default: bool = False
     # Auth log entries for templates that did not parse.
     log: list[dict[str, Any]] = field(default_factory=list)
 
@@ -148,16 +146,13 @@ def compose(config: dict[str, Any], mail_type: str, data: dict[str, Any]) -> Com
     except TemplateSyntaxError:
         subject_tree = parse(DEFAULT_SUBJECTS[mail_type], "")
         body_tree = parse(DEFAULT_BODIES[mail_type], "")
-        used_default = True
     except UnsupportedTemplate as exc:
-        raise MailNotRendered(f"sandbox: {exc}", unsupported=True) from None
-    else:
-        used_default = False
+        raise MailNotRendered(f"sandbox: {exc}") from None
     try:
         subject = render(subject_tree, data)
         body = render(body_tree, data)
     except TemplateExecError as exc:
-        raise MailNotRendered(str(exc), unsupported=False) from None
+        raise MailNotRendered(str(exc)) from None
     except UnsupportedTemplate as exc:
-        raise MailNotRendered(f"sandbox: {exc}", unsupported=True) from None
-    return ComposedMail(subject, body, used_default, log)
+        raise MailNotRendered(f"sandbox: {exc}") from None
+    return ComposedMail(subject, body, log)

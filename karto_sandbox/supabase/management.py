@@ -29,7 +29,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.http import Handler, HttpApp, Request, RequestLog, Response
 from karto_sandbox.supabase.models import (
     DEFAULT_ORGANIZATION,
     DEFAULT_REGION,
@@ -40,7 +40,11 @@ from karto_sandbox.supabase.models import (
     SandboxStateError,
     SupabaseAccount,
 )
-from karto_sandbox.supabase.project_config import ProjectConfigStore, project_config_routes
+from karto_sandbox.supabase.project_config import (
+    ProjectConfigStore,
+    project_config_routes,
+    project_route,
+)
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -68,12 +72,16 @@ class SupabaseApp(HttpApp):
         self._pending: dict[int, RateLimitState] = {}
         self._pending_lock = threading.Lock()
         self.route("GET", "/v1/projects", self._list_projects)
-        self.route("GET", "/v1/projects/{ref}", self._get_project)
-        self.route("GET", "/v1/projects/{ref}/config/auth", self._get_auth_config)
-        self.route("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth_config)
-        self.route("GET", "/v1/projects/{ref}/api-keys", self._get_api_keys)
-        self.route("GET", "/v1/projects/{ref}/billing/addons", self._get_addons)
-        self.route("GET", "/v1/projects/{ref}/branches", self._list_branches)
+        project_routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/v1/projects/{ref}", self._get_project),
+            ("GET", "/v1/projects/{ref}/config/auth", self._get_auth_config),
+            ("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth_config),
+            ("GET", "/v1/projects/{ref}/api-keys", self._get_api_keys),
+            ("GET", "/v1/projects/{ref}/billing/addons", self._get_addons),
+            ("GET", "/v1/projects/{ref}/branches", self._list_branches),
+        ]
+        for method, path, handler in project_routes:
+            self.route(method, path, project_route(handler))
         for method, path, handler in project_config_routes(self.project_configs):
             self.route(method, path, handler)
         self.admin_route("GET", "/_sandbox/options", self._admin_get_options, "the switches")
@@ -109,13 +117,13 @@ class SupabaseApp(HttpApp):
         self.admin_route(
             "GET",
             "/_sandbox/projects/{ref}/auth-logs",
-            self._admin_auth_logs,
+            project_route(self._admin_auth_logs),
             "the project's Auth log: each /otp request and mail send, never a password",
         )
         self.admin_route(
             "POST",
             "/_sandbox/projects/{ref}/users",
-            self._admin_add_user,
+            project_route(self._admin_add_user),
             "add an Auth user",
             '{"email": string, "confirmed"?: boolean, "user_metadata"?: object}',
         )
@@ -161,16 +169,10 @@ class SupabaseApp(HttpApp):
         return Response(200, self.account.project_views())
 
     def _get_project(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.project_view(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
+        return Response(200, self.account.project_view(request.path_params["ref"]))
 
     def _get_auth_config(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.public_auth_config(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
+        return Response(200, self.account.public_auth_config(request.path_params["ref"]))
 
     def _patch_auth_config(self, request: Request) -> Response:
         ref = request.path_params["ref"]
@@ -184,24 +186,16 @@ class SupabaseApp(HttpApp):
             return Response(200, self.account.update_auth_config(ref, body))
         except AuthConfigError as exc:
             return _message(exc.status, exc.message)
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
 
     def _get_api_keys(self, request: Request) -> Response:
         reveal = request.query.get("reveal", [])
         if reveal and reveal[-1] not in ("true", "false"):
             return _message(400, "reveal must be a boolean value")
         # `reveal` only unmasks the new-style secret keys; legacy keys are always shown.
-        try:
-            return Response(200, self.account.api_keys(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
+        return Response(200, self.account.api_keys(request.path_params["ref"]))
 
     def _list_branches(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.branches(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
+        return Response(200, self.account.branches(request.path_params["ref"]))
 
     def _get_addons(self, request: Request) -> Response:
         if not self.account.has_project(request.path_params["ref"]):
@@ -256,10 +250,7 @@ class SupabaseApp(HttpApp):
         return Response(201, summary)
 
     def _admin_auth_logs(self, request: Request) -> Response:
-        try:
-            return Response(200, self.account.auth_log(request.path_params["ref"]))
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
+        return Response(200, self.account.auth_log(request.path_params["ref"]))
 
     def _admin_add_user(self, request: Request) -> Response:
         try:
@@ -276,8 +267,6 @@ class SupabaseApp(HttpApp):
                 confirmed=confirmed,
                 metadata=metadata,
             )
-        except KeyError:
-            return _message(404, PROJECT_NOT_FOUND)
         except ValueError as exc:
             return _message(400, str(exc))
         return Response(201, {"id": user["id"], "email": user["email"]})

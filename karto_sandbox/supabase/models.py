@@ -640,11 +640,9 @@ class SupabaseAccount:
         which Auth's email templates see as `.Data`."""
         if not isinstance(email, str) or not EMAIL_FORMAT.match(email):
             raise SandboxStateError(f"invalid email address {email!r}")
-        user = new_user(email, self.clock())
-        user["user_metadata"] = dict(metadata or {})
+        user = new_user(email, self.clock(), metadata)
         if confirmed:
-            user["confirmed_at"] = user["created_at"]
-            user["user_metadata"]["email_verified"] = True
+            confirm_user(user)
         with self._lock:
             self._require(ref)
             self.put_user(ref, user)
@@ -741,8 +739,8 @@ class SupabaseAccount:
             self._email_sends.clear()
 
 
-def new_user(email: str, now: float) -> dict[str, Any]:
-    """A fresh, unconfirmed Auth user record."""
+def new_user(email: str, now: float, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A fresh, unconfirmed Auth user record with its user metadata."""
     created = datetime.fromtimestamp(now, tz=UTC).isoformat()
     return {
         "id": str(uuid.uuid4()),
@@ -753,5 +751,11 @@ def new_user(email: str, now: float) -> dict[str, Any]:
         "confirmation_sent_at": None,
         "recovery_token": None,
         "recovery_sent_at": None,
-        "user_metadata": {},
+        "user_metadata": dict(metadata or {}),
     }
+
+
+def confirm_user(user: dict[str, Any]) -> None:
+    """Confirm `user` as GoTrue's User.Confirm does, which records the check in the metadata."""
+    user["confirmed_at"] = user["created_at"]
+    user["user_metadata"] = {**user.get("user_metadata", {}), "email_verified": True}

@@ -369,11 +369,6 @@ class ProjectConfigStore:
             self._states[ref] = _default_state(_iso(self.account.clock()))
         return self._states[ref]
 
-    def clear(self) -> None:
-        """Forget every project's settings: each is a new project's again on next use."""
-        with self._lock:
-            self._states.clear()
-
     def to_state(self) -> dict[str, Any]:
         with self._lock:
             return copy.deepcopy(self._states)
@@ -512,19 +507,22 @@ def _cidr_problems(body: dict[str, Any]) -> list[str]:
     return problems
 
 
+def project_route(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """`handler`, answering 404 "Project not found" when it raises KeyError (the account's
+    and the store's answer for an unknown ref)."""
+
+    def run(request: Request) -> Response:
+        try:
+            return handler(request)
+        except KeyError:
+            return _message(404, PROJECT_NOT_FOUND)
+
+    return run
+
+
 class _Routes:
     def __init__(self, store: ProjectConfigStore) -> None:
         self.store = store
-
-    @staticmethod
-    def _guard(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            try:
-                return handler(request)
-            except KeyError:
-                return _message(404, PROJECT_NOT_FOUND)
-
-        return run
 
     def v2_config(self, request: Request) -> Response:
         return Response(200, self.store.project_config(request.path_params["ref"]))
@@ -654,4 +652,4 @@ def project_config_routes(
         ("PATCH", "/v1/projects/{ref}/config/storage", routes.patch_storage),
         ("POST", "/v1/projects/{ref}/database/webhooks/enable", routes.enable_webhooks),
     ]
-    return [(method, path, _Routes._guard(handler)) for method, path, handler in table]
+    return [(method, path, project_route(handler)) for method, path, handler in table]
