@@ -9,7 +9,7 @@ after its retransmission timeout (1 s, then 2 s, 4 s, ...): a burst of 100 conne
 takes seconds instead of milliseconds.
 
 Measured here, each against the Supabase emulator as the sandbox starts it and then with
-the listen backlog raised to `--backlog` (the class attribute `request_queue_size` of the
+the listen backlog set to `--backlog` (the class attribute `request_queue_size` of the
 sandbox's HTTP server class, set before the server starts):
 1. a burst: `--clients` threads connect at once, each sends one GET on a new connection;
    the table shows the slowest connect and request, and how many requests took over 0.9 s
@@ -105,29 +105,24 @@ def keepalive_round_trip(url: str, token: str, path: str, requests: int = 30) ->
 
 
 def measure(backlog: int | None, clients: int, env: dict[str, str]) -> dict[str, float]:
-    if backlog is not None:
-        http_server._Server.request_queue_size = backlog
-    try:
-        with BenchStack(100, (100,)) as stack:
-            stack.start(env)
-            url = stack.sandbox.supabase_url
-            token = stack.sandbox.access_token
-            path = f"/v1/projects/{stack.refs[0]}/config/auth"
-            figures = burst(url, token, path, clients)
-            figures["keepalive_round_trip_ms"] = keepalive_round_trip(url, token, path) * 1000
-            for label, bound in (("plan_100_unbounded_s", "100"), ("plan_100_default_s", "")):
-                plan = Karto.installed().command(
-                    {**stack.env, "KARTO_MAX_CONCURRENCY": bound},
-                    "plan",
-                    "-c",
-                    str(stack.configs[100]),
-                    check=no_changes,
-                )
-                run(plan)
-                figures[label] = statistics.median(run(plan).seconds for _ in range(5))
-            return figures
-    finally:
-        http_server._Server.request_queue_size = 5
+    with BenchStack(100, (100,), listen_backlog=backlog) as stack:
+        stack.start(env)
+        url = stack.sandbox.supabase_url
+        token = stack.sandbox.access_token
+        path = f"/v1/projects/{stack.refs[0]}/config/auth"
+        figures = burst(url, token, path, clients)
+        figures["keepalive_round_trip_ms"] = keepalive_round_trip(url, token, path) * 1000
+        for label, bound in (("plan_100_unbounded_s", "100"), ("plan_100_default_s", "")):
+            plan = Karto.installed().command(
+                {**stack.env, "KARTO_MAX_CONCURRENCY": bound},
+                "plan",
+                "-c",
+                str(stack.configs[100]),
+                check=no_changes,
+            )
+            run(plan)
+            figures[label] = statistics.median(run(plan).seconds for _ in range(5))
+        return figures
 
 
 def main() -> None:
