@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -155,16 +154,7 @@ class Services:
 
 
 @pytest.fixture
-def services(
-    sandbox_env: dict[str, str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[Services]:
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KARTO_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    view = Services(sandbox_env, capsys)
+def services(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> Iterator[Services]:
+    view = Services(cli_env, capsys)
     yield view
     view.close()

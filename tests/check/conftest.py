@@ -119,18 +119,13 @@ class Live:
 @pytest.fixture
 def live(
     sandbox: Stack,
+    cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> Iterator[Live]:
-    for name, value in sandbox.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    for name in ("KARTO_CONFIG", "SUPABASE_ANON_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPABASE_ANON_KEY", raising=False)
     view = Live(sandbox, capsys, tmp_path)
     view.supabase.post("/_sandbox/projects", json={"ref": REF, "name": PROJECT}).raise_for_status()
     yield view
