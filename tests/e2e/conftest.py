@@ -18,6 +18,7 @@ def live(cli_env: dict[str, str]) -> Iterator[SandboxView]:
         ).raise_for_status()
     view.clear_requests()
     yield view
+    view.close()
 
 
 @pytest.fixture
