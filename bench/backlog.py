@@ -9,7 +9,7 @@ after its retransmission timeout (1 s, then 2 s, 4 s, ...): a burst of 100 conne
 takes seconds instead of milliseconds.
 
 Measured here, each against the Supabase emulator as the sandbox starts it and then with
-the listen backlog raised to `--backlog` (the class attribute `request_queue_size` of the
+the listen backlog set to `--backlog` (the class attribute `request_queue_size` of the
 sandbox's HTTP server class, set before the server starts):
 1. a burst: `--clients` threads connect at once, each sends one GET on a new connection;
    the table shows the slowest connect and request, and how many requests took over 0.9 s

@@ -43,6 +43,19 @@ def sandbox_env(sandbox: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     return env
 
 
+@pytest.fixture
+def cli_env(
+    sandbox_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> dict[str, str]:
+    """`sandbox_env`, set up for running the CLI in-process: retries wait 10 ms, no colour,
+    no KARTO_CONFIG from outside, and the test's own tmp_path as the working folder."""
+    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("KARTO_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return sandbox_env
+
+
 @pytest.fixture(autouse=True)
 def _forget_secrets() -> Iterator[None]:
     """One command's secrets are not the next test's: a process runs one command."""

@@ -3,16 +3,13 @@ the services' own APIs. Then the CLI runs in-process in a temporary folder."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.cli_runner import CliResult, run_cli
+from tests.e2e.helpers import SandboxView
 
 PROD = "kartoprodimportabcde"
 STAGING = "kartostagingimportab"
@@ -23,29 +20,12 @@ SENDER = "karto.help@ro.ru"
 FROM = "noreply@karto.example"
 
 
-def digest(ref: str, password: str) -> str:
-    return hmac.new(ref.encode(), password.encode(), hashlib.sha256).hexdigest()
-
-
-class Services:
+class Services(SandboxView):
     """SMTP2GO and Supabase as any client sees them, plus the sandbox's admin routes."""
 
     def __init__(self, env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-        self.env = env
+        super().__init__(env)
         self.capsys = capsys
-        self.smtp2go = httpx.Client(
-            base_url=env["SMTP2GO_API_URL"], headers={"X-Smtp2go-Api-Key": env["SMTP2GO_API_KEY"]}
-        )
-        self.supabase = httpx.Client(
-            base_url=env["SUPABASE_API_URL"],
-            headers={"Authorization": f"Bearer {env['SUPABASE_ACCESS_TOKEN']}"},
-        )
-        self.smtp2go_admin = httpx.Client(base_url=env["KARTO_SANDBOX_URL"])
-        self.supabase_admin = httpx.Client(base_url=env["SUPABASE_API_URL"])
-
-    def close(self) -> None:
-        for client in (self.smtp2go, self.supabase, self.smtp2go_admin, self.supabase_admin):
-            client.close()
 
     # -- the hand-made setup -------------------------------------------------------------
     def project(self, ref: str, name: str) -> None:
@@ -58,17 +38,8 @@ class Services:
         response.raise_for_status()
         return response.json()
 
-    def patch_auth(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.supabase.patch(f"/v1/projects/{ref}/config/auth", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def auth(self, ref: str) -> dict[str, Any]:
-        return self.supabase.get(f"/v1/projects/{ref}/config/auth").raise_for_status().json()
-
     def relay(self, ref: str, **extra: Any) -> None:
         self.patch_auth(
-            ref,
             {
                 "smtp_host": "mail.smtp2go.com",
                 "smtp_port": "2525",
@@ -80,6 +51,7 @@ class Services:
                 "rate_limit_email_sent": 30,
                 **extra,
             },
+            ref,
         )
 
     def hand_made(self) -> None:
@@ -106,14 +78,13 @@ class Services:
         )
         self.smtp2go_post("/single_sender_emails/add", {"email_address": SENDER})
         # Its owner published the records SMTP2GO asked for: the domain is verified.
-        self.smtp2go_admin.post(
+        self.admin.post(
             "/_sandbox/domains/dns", json={"domain": "karto.example"}
         ).raise_for_status()
         self.smtp2go_post("/domain/add", {"domain": "karto.example"})
         self.relay(PROD)
         self.relay(STAGING)
         self.patch_auth(
-            MARKETING,
             {
                 "smtp_host": "smtp.sendgrid.net",
                 "smtp_port": "587",
@@ -122,29 +93,8 @@ class Services:
                 "smtp_admin_email": "news@karto.example",
                 "rate_limit_email_sent": 100,
             },
+            MARKETING,
         )
-
-    # -- reading back --------------------------------------------------------------------
-    def password_of(self, username: str) -> str:
-        users = self.smtp2go_admin.get("/_sandbox/state").json()["users"]
-        return next(u for u in users if u["username"] == username)["email_password"]
-
-    def requests(self) -> list[dict[str, Any]]:
-        return (
-            self.smtp2go_admin.get("/_sandbox/requests").json()
-            + self.supabase_admin.get("/_sandbox/requests").json()
-        )
-
-    def clear_requests(self) -> None:
-        self.smtp2go_admin.delete("/_sandbox/requests")
-        self.supabase_admin.delete("/_sandbox/requests")
-
-    def writes(self) -> list[str]:
-        return [
-            f"{r['method']} {r['path']}"
-            for r in self.requests()
-            if r["method"] == "PATCH" or (r["method"] == "POST" and not r["path"].endswith("/view"))
-        ]
 
     def cli(self, *args: str) -> CliResult:
         result = run_cli(self.capsys, *args)
@@ -155,16 +105,7 @@ class Services:
 
 
 @pytest.fixture
-def services(
-    sandbox_env: dict[str, str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[Services]:
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KARTO_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    view = Services(sandbox_env, capsys)
+def services(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> Iterator[Services]:
+    view = Services(cli_env, capsys)
     yield view
     view.close()

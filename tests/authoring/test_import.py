@@ -15,8 +15,8 @@ from tests.authoring.conftest import (
     SENDGRID,
     STAGING,
     Services,
-    digest,
 )
+from tests.e2e.helpers import digest
 
 USER = 'smtp2go.smtp_user["karto-auth"]'
 
@@ -117,8 +117,8 @@ def test_first_plan_after_import_changes_nothing_and_one_apply_takes_the_passwor
     assert new != HAND_MADE
     assert new not in applied.stdout + applied.stderr
     for ref in (PROD, STAGING):
-        assert services.auth(ref)["smtp_pass"] == digest(ref, new)
-    assert services.auth(MARKETING)["smtp_pass"] == digest(MARKETING, SENDGRID)
+        assert services.auth_config(ref)["smtp_pass"] == digest(ref, new)
+    assert services.auth_config(MARKETING)["smtp_pass"] == digest(MARKETING, SENDGRID)
 
     again = services.cli("plan", "--detailed-exitcode")
     assert again.exit_code == 0
@@ -304,7 +304,6 @@ def russian_email(services: Services) -> None:
     """Templates set by hand through the Management API, production's confirmation edited."""
     for ref, site in ((PROD, "https://karto.app"), (STAGING, "https://staging.karto.app")):
         services.patch_auth(
-            ref,
             {
                 "mailer_subjects_confirmation": "Подтвердите регистрацию в KARTO",
                 "mailer_templates_confirmation_content": CONFIRMATION
@@ -318,6 +317,7 @@ def russian_email(services: Services) -> None:
                 "site_url": site,
                 "uri_allow_list": f"{site}/**, {site}/welcome",
             },
+            ref,
         )
 
 
@@ -383,7 +383,7 @@ def test_import_writes_the_live_templates_beside_karto_yaml_and_plans_no_email_c
 def test_projects_with_the_same_email_settings_share_them_under_defaults(services: Services):
     services.hand_made()
     for ref in (PROD, STAGING, MARKETING):
-        services.patch_auth(ref, {"mailer_subjects_magic_link": "Ваша ссылка"})
+        services.patch_auth({"mailer_subjects_magic_link": "Ваша ссылка"}, ref)
     result = services.cli("import", "--all")
     assert result.exit_code == 0, result.stderr
     text = Path("karto.yaml").read_text()
@@ -429,7 +429,7 @@ def test_existing_template_files_are_refused_and_force_replaces_them(services: S
 
 def test_a_live_template_auth_cannot_parse_is_written_and_named(services: Services):
     services.hand_made()
-    services.patch_auth(PROD, {"mailer_templates_magic_link_content": "<p>{{ if .Token }}</p>\n"})
+    services.patch_auth({"mailer_templates_magic_link_content": "<p>{{ if .Token }}</p>\n"}, PROD)
     result = services.cli("import", "--project", PROD)
     assert result.exit_code == 1
     assert Path("templates/magic_link.html").read_text() == "<p>{{ if .Token }}</p>\n"

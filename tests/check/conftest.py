@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from karto_sandbox.stack import Stack
 from tests import cli_runner
+from tests.e2e.helpers import SandboxView, write_config
 
 REF = "kartocheckprojectabc"
 PROJECT = "karto-check"
@@ -31,32 +31,17 @@ class CliResult(cli_runner.CliResult):
         return {(r["link"], r["subject"]): r for r in self.json()["check"]["rows"]}
 
 
-class Live:
+class Live(SandboxView):
     """The sandbox as the CLI sees it, with helpers that go through the emulators' HTTP APIs."""
 
     def __init__(self, sandbox: Stack, capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+        super().__init__(sandbox.env)
         self.sandbox = sandbox
-        self.env = sandbox.env
         self.capsys = capsys
         self.folder = folder
-        self.smtp2go = httpx.Client(
-            base_url=self.env["SMTP2GO_API_URL"],
-            headers={"X-Smtp2go-Api-Key": self.env["SMTP2GO_API_KEY"]},
-        )
-        self.admin = httpx.Client(base_url=self.env["KARTO_SANDBOX_URL"])
-        self.supabase = httpx.Client(
-            base_url=self.env["SUPABASE_API_URL"],
-            headers={"Authorization": f"Bearer {self.env['SUPABASE_ACCESS_TOKEN']}"},
-        )
-
-    def close(self) -> None:
-        for client in (self.smtp2go, self.admin, self.supabase):
-            client.close()
 
     def config(self, body: str) -> Path:
-        path = self.folder / "karto.yaml"
-        path.write_text(body)
-        return path
+        return write_config(self.folder, body)
 
     def cli(self, *args: str) -> CliResult:
         result = cli_runner.run_cli(self.capsys, *args)
@@ -81,9 +66,7 @@ class Live:
         ).raise_for_status()
 
     def verify_sender(self, address: str = SENDER) -> None:
-        self.admin.post(
-            "/_sandbox/senders/verify", json={"email_address": address}
-        ).raise_for_status()
+        super().verify_sender(address)
 
     def publish_domain(self, domain: str = OWN_DOMAIN, policy: str = "reject") -> None:
         """The owner publishes what SMTP2GO asks for, plus SPF and DMARC; SMTP2GO checks."""
@@ -107,30 +90,23 @@ class Live:
     def patch_smtp_user(self, **fields: Any) -> None:
         self.smtp2go.patch("/users/smtp/edit", json=fields).raise_for_status()
 
-    def patch_auth(self, body: dict[str, Any], ref: str = REF) -> None:
-        self.supabase.patch(f"/v1/projects/{ref}/config/auth", json=body).raise_for_status()
+    def patch_auth(self, body: dict[str, Any], ref: str = REF) -> dict[str, Any]:
+        return super().patch_auth(body, ref)
 
     def auth_config(self, ref: str = REF) -> dict[str, Any]:
-        response = self.supabase.get(f"/v1/projects/{ref}/config/auth")
-        response.raise_for_status()
-        return response.json()
+        return super().auth_config(ref)
 
 
 @pytest.fixture
 def live(
     sandbox: Stack,
+    cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> Iterator[Live]:
-    for name, value in sandbox.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    for name in ("KARTO_CONFIG", "SUPABASE_ANON_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUPABASE_ANON_KEY", raising=False)
     view = Live(sandbox, capsys, tmp_path)
     view.supabase.post("/_sandbox/projects", json={"ref": REF, "name": PROJECT}).raise_for_status()
     yield view

@@ -3,7 +3,6 @@ package, which the `sandbox` extra installs."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,26 +50,6 @@ def test_the_product_commands_never_load_the_sandbox() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
-
-
-def test_demo_runs_outside_a_checkout(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP2GO_", "SUPABASE_"))}
-    env.pop("KARTO_CONFIG", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "karto_smtp", "demo"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "$ karto-smtp plan -c karto.yaml" in done.stdout
-    assert "No changes. SMTP2GO and Supabase match karto.yaml." in done.stdout
-    assert "Demo complete: karto.yaml applied, no drift left, sign-up mail delivered." in (
-        done.stdout
-    )
-    assert list(tmp_path.iterdir()) == []  # it worked in a folder of its own
 
 
 def test_the_demo_config_is_the_example() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from karto_smtp.cli import main
+from tests.cli_runner import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -46,13 +46,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 
     def _run(*args: str, cwd: Path = FIXTURES) -> Result:
         monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        result = run_cli(capsys, *args)
+        return Result(result.exit_code, result.stdout, result.stderr)
 
     return _run

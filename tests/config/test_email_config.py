@@ -39,8 +39,7 @@ def test_the_example_validates(run) -> None:
     # The templates are clean; the one warning is the guide's free-mailbox sender.
     assert [line.rsplit(" ", 1)[-1] for line in result.err_lines] == ["[from-free-mailbox]"]
     assert result.out == (
-        "examples/karto-templates.yaml: valid (2 SMTP2GO objects, 2 Supabase projects; "
-        "1 warning)\n"
+        "examples/karto-templates.yaml: valid (2 SMTP2GO objects, 2 Supabase projects; 1 warning)\n"
     )
 
 

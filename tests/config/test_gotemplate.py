@@ -1,6 +1,6 @@
 """The Go template checker: parse errors with their position, and what fails at execution.
 
-Every verdict below was compared with Go's own html/template (`tests/config/go_oracle`);
+Every verdict below was compared with Go's own html/template (`tests/sandbox/go_render`);
 `test_agrees_with_go` repeats that comparison when a Go toolchain is installed.
 """
 
@@ -157,7 +157,14 @@ def test_html_go_runs(text: str) -> None:
     assert html_problems(parse(text)) == []
 
 
-ORACLE = Path(__file__).parent / "go_oracle"
+# Go's html/template itself: the program the sandbox's renderer is compared with, given the
+# data Supabase Auth renders with.
+ORACLE = Path(__file__).parents[1] / "sandbox" / "go_render"
+GO_DATA = {
+    "SiteURL": "https://karto.app", "ConfirmationURL": "https://x/verify?token=1",
+    "Email": "a@b.c", "Token": "123456", "TokenHash": "abc", "RedirectTo": "https://karto.app",
+    "Data": {"name": "Ann", "items": [1, 2]},
+}  # fmt: skip
 _ATOMS = [
     "{{", "}}", "{{- ", " -}}", " ", "\n", ".Token", ".Data", ".", "$x :=", "$x", "if", "else",
     "end", "range", "with", "define", "template", "break", "nil", '"s"', "`r`", "'c'", "1", "(",
@@ -181,7 +188,11 @@ def test_agrees_with_go(tmp_path: Path) -> None:
     rng = random.Random(14)
     texts = ["".join(rng.choice(_ATOMS) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
     done = subprocess.run(
-        [str(binary)], input=json.dumps(texts), capture_output=True, text=True, check=True
+        [str(binary)],
+        input=json.dumps({"templates": texts, "data": GO_DATA}),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for text, go in zip(texts, json.loads(done.stdout), strict=True):
         try:

@@ -9,21 +9,16 @@ from tests.e2e.helpers import BASIC_CONFIG, OTHER_REF, REF, SandboxView, write_c
 
 
 @pytest.fixture
-def live(sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[SandboxView]:
+def live(cli_env: dict[str, str]) -> Iterator[SandboxView]:
     """The sandbox with two extra projects, the CLI's environment pointed at it."""
-    for name, value in sandbox.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KARTO_CONFIG", raising=False)
-    view = SandboxView(sandbox.env)
+    view = SandboxView(cli_env)
     for ref, name in ((REF, "karto-production"), (OTHER_REF, "karto-staging")):
         view.supabase_admin.post(
             "/_sandbox/projects", json={"ref": ref, "name": name}
         ).raise_for_status()
     view.clear_requests()
-    monkeypatch.chdir(tmp_path)
     yield view
+    view.close()
 
 
 @pytest.fixture

@@ -32,6 +32,10 @@ class SandboxView:
         )
         self.supabase_admin = httpx.Client(base_url=env["SUPABASE_API_URL"])
 
+    def close(self) -> None:
+        for client in (self.smtp2go, self.admin, self.supabase, self.supabase_admin):
+            client.close()
+
     def auth_config(self, ref: str = REF) -> dict[str, Any]:
         response = self.supabase.get(f"/v1/projects/{ref}/config/auth")
         response.raise_for_status()

@@ -123,8 +123,7 @@ def test_a_wrong_target_is_named_in_the_plan(live, capsys, tmp_path):
     assert result.exit_code == 1
     plan = run_cli(capsys, "plan", "-c", str(path))
     assert (
-        f"publish {rpath}.{DOMAIN} CNAME return.smtp2go.net (SMTP2GO found {DOMAIN})"
-        in plan.stdout
+        f"publish {rpath}.{DOMAIN} CNAME return.smtp2go.net (SMTP2GO found {DOMAIN})" in plan.stdout
     )
     assert f"publish {dkim}._domainkey" not in plan.stdout
 

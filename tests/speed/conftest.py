@@ -13,16 +13,15 @@ from tests.cli_runner import run_cli
 
 
 @pytest.fixture
-def converged(sandbox, monkeypatch, tmp_path, capsys) -> Callable[[int], Path]:
+def converged(cli_env, monkeypatch, tmp_path, capsys) -> Callable[[int], Path]:
     """`converged(n)`: a karto.yaml over n projects, applied; returns its path."""
-    env = sandbox.env
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("KARTO_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    for name in ("KARTO_CONFIG", "KARTO_MAX_CONCURRENCY", "KARTO_SUPABASE_MAX_CONCURRENCY"):
+    env = cli_env
+    for name in (
+        "KARTO_MAX_CONCURRENCY",
+        "KARTO_SUPABASE_MAX_CONCURRENCY",
+        "KARTO_SMTP2GO_MAX_CONCURRENCY",
+    ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("KARTO_SMTP2GO_MAX_CONCURRENCY", raising=False)
 
     def make(projects: int) -> Path:
         refs = [project_ref(i) for i in range(projects)]

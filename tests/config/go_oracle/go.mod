@@ -1,3 +1,0 @@
-module karto/gooracle
-
-go 1.19
