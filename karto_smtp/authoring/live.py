@@ -19,6 +19,7 @@ from karto_smtp.config.model import (
     SUPABASE_ACCESS_TOKEN_ENV,
     SUPABASE_API_URL_ENV,
     SUPABASE_DEFAULT_API_URL,
+    env_api_url,
 )
 from karto_smtp.errors import ConfigError
 from karto_smtp.providers.supabase.email_fields import EMAIL_FIELD_KEYS
@@ -77,7 +78,10 @@ def supabase_client(environ: Mapping[str, str]) -> SupabaseClient:
         "the Supabase access token",
         "Supabase dashboard > Account > Access Tokens",
     )
-    url = environ.get(SUPABASE_API_URL_ENV) or SUPABASE_DEFAULT_API_URL
+    url = (
+        env_api_url(environ, SUPABASE_API_URL_ENV, SUPABASE_DEFAULT_API_URL)
+        or SUPABASE_DEFAULT_API_URL
+    )
     return SupabaseClient(url.rstrip("/"), token)
 
 
@@ -90,7 +94,8 @@ def smtp2go_client(environ: Mapping[str, str]) -> Smtp2goClient:
         "the SMTP2GO API key",
         "SMTP2GO app > Sending > API Keys; import needs only the view endpoints",
     )
-    url = environ.get(SMTP2GO_API_URL_ENV) or SMTP2GO_API_URLS["global"]
+    default = SMTP2GO_API_URLS["global"]
+    url = env_api_url(environ, SMTP2GO_API_URL_ENV, default) or default
     return Smtp2goClient(url.rstrip("/"), key)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.authoring.conftest import (
@@ -291,6 +292,23 @@ def test_bad_selections_fail_with_one_line(services: Services, monkeypatch):
     )
     assert services.requests() == []
     assert not Path("karto.yaml").exists()
+
+
+@pytest.mark.parametrize("variable", ["SUPABASE_API_URL", "SMTP2GO_API_URL"])
+def test_an_unusable_api_url_is_refused_as_plan_refuses_it(
+    services: Services, monkeypatch, variable: str
+):
+    services.hand_made()
+    services.clear_requests()
+    monkeypatch.setenv(variable, "https://user:pw@api.example/v1")
+    refused = services.cli("import", "--all", "-o", "-")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr.splitlines()[-1] == (
+        f"Error: environment variable {variable}: contains a user name or password before "
+        "'@'; remove them: credentials come from the API key or token settings"
+    )
+    assert "pw" not in refused.stderr
+    assert services.requests() == []
 
 
 # -- Auth email settings ----------------------------------------------------------------
