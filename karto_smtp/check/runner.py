@@ -111,7 +111,8 @@ class Checker:
         if key is not None:
             from karto_smtp.check.smtp2go_probe import read_account
 
-            view = read_account(self._api_url(), key)
+            read = self._smtp2go.domain_entries if self._smtp2go is not None else None
+            view = read_account(self._api_url(), key, read)
         from karto_smtp.check.deliverability import Deliverability
 
         inbox = Deliverability(self.targets, view, key_problem, self.environ, self._step_timeout())

@@ -23,6 +23,7 @@ class Smtp2goState:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     senders: dict[str, bool] = field(default_factory=dict)  # address -> verified
     domains: dict[str, bool] = field(default_factory=dict)  # domain -> verified
+    domain_entries: list[Any] = field(default_factory=list)  # /domain/view as read
     error: str | None = None
 
     def sender_verified(self, address: str) -> bool:
@@ -44,7 +45,7 @@ async def _read(api_url: str, api_key: str, key_ref: SecretRef | None) -> Smtp2g
         return Smtp2goState(error=str(exc))
     finally:
         await client.aclose()
-    state = Smtp2goState()
+    state = Smtp2goState(domain_entries=domains)
     for user in users:
         if isinstance(user, dict) and isinstance(user.get("username"), str):
             state.users[user["username"]] = user
@@ -77,12 +78,16 @@ class AccountView:
     errors: dict[str, str] = field(default_factory=dict)  # "cycle" | "bounces" | "spam"
 
 
-async def _read_account(api_url: str, api_key: str) -> AccountView:
+async def _given(value: list[Any]) -> list[Any]:
+    return value
+
+
+async def _read_account(api_url: str, api_key: str, domains_read: list[Any] | None) -> AccountView:
     client = Smtp2goClient(api_url, api_key)
     view = AccountView()
     try:
         reads = await asyncio.gather(
-            client.view_domains(),
+            client.view_domains() if domains_read is None else _given(domains_read),
             client.email_cycle(),
             client.email_bounces(),
             client.email_spam(),
@@ -110,8 +115,9 @@ async def _read_account(api_url: str, api_key: str) -> AccountView:
     return view
 
 
-def read_account(api_url: str, api_key: str) -> AccountView:
-    return asyncio.run(_read_account(api_url, api_key))
+def read_account(api_url: str, api_key: str, domains_read: list[Any] | None = None) -> AccountView:
+    """`domains_read`: /domain/view as this run already read it, so it is not asked twice."""
+    return asyncio.run(_read_account(api_url, api_key, domains_read))
 
 
 async def _search(api_url: str, api_key: str, bodies: list[dict[str, Any]]) -> list[Any]:

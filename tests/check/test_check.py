@@ -55,10 +55,13 @@ def test_happy_path_generated_password_mails_through_supabase(live: Live) -> Non
     config = live.config(relay_config(password="generate", domain=OWN_DOMAIN))
     live.apply(config)
     live.publish_domain()
+    live.clear_requests()
 
     result = live.check(config, "--via-supabase", "user@example.com")
 
     assert result.exit_code == 0, result.stdout
+    # The sender's row and the domain rows share one read of SMTP2GO's domains.
+    assert [r["path"] for r in live.requests()].count("/v3/domain/view") == 1
     document = result.json()
     assert (document["format_version"], document["command"], document["status"]) == (
         "2.0",
