@@ -299,24 +299,38 @@ class _Run:
 
     async def _check_records(self) -> None:
         """A record that changed since this run wrote it means another writer was at work."""
-        for address, written in self.records.items():
-            if self.outcomes.get(str(address)) not in WRITTEN:
-                continue
-            resource = self.planned.resources[address]
-            provider = self.providers[address.provider]
-            try:
-                now = await provider.observe(resource)
-            except ApiError as exc:
-                self.result.warnings.append(f"could not re-read {address}: {exc}")
-                continue
-            shown = provider.record(resource, now) if now is not None else None
-            if decode_record(shown) != decode_record(written):
-                self.result.changed_meanwhile = True
-                self.result.warnings.append(
-                    f"{resource.label} changed while this apply ran (another apply, or a "
-                    f"person, set a new {self._noun(address)}): run `karto-smtp plan`; it shows "
-                    "what to repair"
-                )
+        rewritten: dict[str, list[Resource]] = {}
+        for address in self.records:
+            if self.outcomes.get(str(address)) in WRITTEN:
+                rewritten.setdefault(address.provider, []).append(self.planned.resources[address])
+        # One read per service, however many of its objects carry a record.
+        reads = await asyncio.gather(
+            *(self.providers[name].read(group) for name, group in rewritten.items()),
+            return_exceptions=True,
+        )
+        for group, read in zip(rewritten.values(), reads, strict=True):
+            if isinstance(read, BaseException) and not isinstance(read, ApiError):
+                raise read
+            for resource in group:
+                self._compare_record(resource, read)
+
+    def _compare_record(
+        self, resource: Resource, read: dict[Address, Live | None] | ApiError
+    ) -> None:
+        address = resource.address
+        if isinstance(read, ApiError):
+            self.result.warnings.append(f"could not re-read {address}: {read}")
+            return
+        provider = self.providers[address.provider]
+        now = read.get(address)
+        shown = provider.record(resource, now) if now is not None else None
+        if decode_record(shown) != decode_record(self.records[address]):
+            self.result.changed_meanwhile = True
+            self.result.warnings.append(
+                f"{resource.label} changed while this apply ran (another apply, or a "
+                f"person, set a new {self._noun(address)}): run `karto-smtp plan`; it shows "
+                "what to repair"
+            )
 
     def _noun(self, producer: Address) -> str:
         for bundle in self.planned.bundles.values():

@@ -193,6 +193,19 @@ def test_a_record_replaced_during_the_run_is_reported():
     assert next_plan_changes(world, two_sites())
 
 
+def test_the_records_are_read_back_once_per_service_however_many_were_written():
+    world = World()
+    desired = state(user("karto"), user("news"), site("a", "karto"), site("b", "news"))
+    planned = run(make(world, desired))
+    reads_before = world.relay.reads
+    result = run(execute(planned, world.providers()))
+    assert result.status == "success"
+    assert world.relay.reads - reads_before == 1
+    assert world.site_password("a") == world.password("karto") is not None
+    assert world.site_password("b") == world.password("news") is not None
+    assert not next_plan_changes(world, desired)
+
+
 def test_a_known_password_is_compared_and_only_missing_sites_receive_it():
     world = World()
     secret = Secret("from-the-vault-1")
