@@ -149,9 +149,13 @@ class ServiceClient:
         limits = httpx.Limits(
             max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         )
-        proxied = {"http", "all"} & urllib.request.getproxies().keys()
-        if transport is None and base_url.startswith("http://") and not proxied:
-            transport = _PlainHttpTransport(limits)
+        scheme = base_url.partition("://")[0].lower()
+        proxied = {scheme, "all"} & urllib.request.getproxies().keys()
+        if transport is None and scheme in ("http", "https") and not proxied:
+            # With a proxy from the environment, httpx's own transport and proxy rules apply.
+            from karto_smtp.providers.origin_pool import ServiceTransport
+
+            transport = ServiceTransport(limits, _tls_context() if scheme == "https" else None)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **headers},
@@ -421,24 +425,6 @@ def _why(exc: Exception) -> str:
     """httpx's reason ('[Errno 111] Connection refused'), on one line and redacted."""
     text = " ".join(redact(str(exc)).split())
     return text or type(exc).__name__
-
-
-class _PlainHttpTransport(httpx.AsyncHTTPTransport):
-    """The transport for a plain-HTTP service (the sandbox), with no TLS settings loaded.
-
-    httpx builds an SSL context for every client it makes, reading the whole CA bundle
-    (~20 ms each) even when no connection will ever use TLS. This pool has none; should an
-    https:// URL ever reach it, httpcore makes its default, verifying context then.
-    """
-
-    def __init__(self, limits: httpx.Limits) -> None:  # not super(): it builds the context
-        import httpcore
-
-        self._pool = httpcore.AsyncConnectionPool(
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-        )
 
 
 @functools.cache
