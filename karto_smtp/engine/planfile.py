@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from karto_smtp.engine.plan import Plan
+from karto_smtp.engine.plan import Plan, plan_from_json
 from karto_smtp.errors import KartoError, StalePlanError
 from karto_smtp.small_files import FileTooLarge, NotRegularFile, read_small_file
 
@@ -116,11 +116,16 @@ def read_plan(path: Path) -> Plan:
     if _depth(document, MAX_DEPTH):
         raise KartoError(f"{where} is not a karto-smtp plan (nested too deeply)")
     try:
-        return Plan.model_validate(document.get("plan"))
+        return plan_from_json(document.get("plan"))
     except ValidationError as exc:
         first = exc.errors()[0]
         at = ".".join(str(p) for p in first["loc"]) or "plan"
-        raise KartoError(f"{where} is not a valid plan: {at}: {first['msg']}") from None
+        said = (
+            "not a key of a plan"
+            if first["type"] == "unexpected_keyword_argument"
+            else first["msg"]
+        )
+        raise KartoError(f"{where} is not a valid plan: {at}: {said}") from None
 
 
 def _describe(value: Any) -> str:

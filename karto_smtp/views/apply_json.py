@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from karto_smtp.engine.plan import plan_json
 from karto_smtp.views.envelope import envelope
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ def apply_document(plan: Plan, result: ApplyResult | None) -> dict[str, Any]:
             "apply",
             "no-changes",
             {
-                "plan": plan.model_dump(mode="json"),
+                "plan": plan_json(plan),
                 "apply": {"results": [], "deliveries": [], "warnings": []},
             },
         )
@@ -25,7 +26,7 @@ def apply_document(plan: Plan, result: ApplyResult | None) -> dict[str, Any]:
         "apply",
         result.status,
         {
-            "plan": plan.model_dump(mode="json"),
+            "plan": plan_json(plan),
             "apply": {
                 "interrupted": result.interrupted,
                 "results": [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from karto_smtp.engine.plan import Plan
+from karto_smtp.engine.plan import Plan, plan_json
 from karto_smtp.views.envelope import dumps, envelope
 
 
@@ -17,7 +17,7 @@ def plan_status(plan: Plan) -> str:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    return envelope("plan", plan_status(plan), {"plan": plan.model_dump(mode="json")})
+    return envelope("plan", plan_status(plan), {"plan": plan_json(plan)})
 
 
 def render_json(plan: Plan) -> str:

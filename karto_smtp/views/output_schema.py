@@ -134,9 +134,9 @@ def _import() -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    from karto_smtp.engine.plan import Plan
+    from karto_smtp.engine.plan import plan_json_schema
 
-    plan = Plan.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
+    plan = plan_json_schema(ref_template="#/$defs/{model}")
     defs = plan.pop("$defs", {})
     defs["Plan"] = plan
     defs["Apply"] = _apply()

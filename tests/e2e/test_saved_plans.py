@@ -177,6 +177,22 @@ def test_an_edited_plan_file_is_refused_with_zero_writes(live, capsys, planfile,
         (b"{}", "is not a karto-smtp plan (make one with `plan --out`)"),
         (b'{"command": "plan", "format_version": "1.0"}', "format 1.0 is not the one"),
         (b"not json", "is not a karto-smtp plan (not JSON: Expecting value at line 1)"),
+        (
+            b'{"command": "plan", "format_version": "2.0", "plan": {"config": '
+            b'{"path": "k", "digest": "d"}, "extra": 1}}',
+            "is not a valid plan: extra: not a key of a plan",
+        ),
+        (
+            b'{"command": "plan", "format_version": "2.0", "plan": {"config": {"path": "k"}}}',
+            "is not a valid plan: config.digest: Field required",
+        ),
+        (
+            b'{"command": "plan", "format_version": "2.0", "plan": {"config": '
+            b'{"path": "k", "digest": "d"}, "changes": [{"address": "a", "provider": "p", '
+            b'"kind": "k", "key": "k", "action": "explode"}]}}',
+            "is not a valid plan: changes.0.action: Input should be 'create', 'update', "
+            "'delete' or 'no-op'",
+        ),
     ],
 )
 def test_a_broken_plan_file_is_one_line(live, capsys, tmp_path, content, message):

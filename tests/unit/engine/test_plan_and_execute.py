@@ -7,6 +7,7 @@ the relay user's current password, or the next plan proposes a change that one a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -238,8 +239,8 @@ def test_a_write_the_service_did_not_keep_is_reported_unverified():
 
     class Forgetful(type(world.providers()["app"])):
         async def send(self, request, resource):
-            request = request.model_copy(
-                update={"body": {k: v for k, v in request.body.items() if k != "host"}}
+            request = dataclasses.replace(
+                request, body={k: v for k, v in request.body.items() if k != "host"}
             )
             return await super().send(request, resource)
 
