@@ -175,8 +175,10 @@ class _Run:
                 await done[need].wait()
             try:
                 results[change.address] = await self._change(change, waits[change.address])
-            finally:
                 self.outcomes[change.address] = results[change.address].outcome
+            finally:
+                # Cancelled (a second stop request) or failed in a way `_change` does not
+                # report: no outcome yet, but what waits on this change must not hang.
                 done[change.address].set()
 
         try:

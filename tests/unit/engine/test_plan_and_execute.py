@@ -255,6 +255,20 @@ def test_a_write_the_service_did_not_keep_is_reported_unverified():
     assert next_plan_changes(world, desired)
 
 
+def test_an_unexpected_error_in_a_write_surfaces_as_itself():
+    world = World()
+
+    class Broken(type(world.providers()["app"])):
+        async def send(self, request, resource):
+            raise RuntimeError("the provider broke")
+
+    planned = run(make(world, two_sites()))
+    providers = world.providers()
+    providers["app"] = Broken(world.app)
+    with pytest.raises(RuntimeError, match="the provider broke"):
+        run(execute(planned, providers))
+
+
 def test_a_stop_request_finishes_a_started_hand_off_and_skips_the_rest():
     world = World()
     apply(world, two_sites())
