@@ -153,7 +153,7 @@ class ServiceClient:
         proxied = {scheme, "all"} & urllib.request.getproxies().keys()
         if transport is None and scheme in ("http", "https") and not proxied:
             # With a proxy from the environment, httpx's own transport and proxy rules apply.
-            from karto_smtp.providers.origin_pool import ServiceTransport
+            from karto_smtp.providers.transport import ServiceTransport
 
             transport = ServiceTransport(limits, _tls_context() if scheme == "https" else None)
         self._client = httpx.AsyncClient(

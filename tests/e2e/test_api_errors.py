@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 
 from tests.cli_runner import run_cli
@@ -181,7 +183,8 @@ def test_a_connection_error_names_the_url_it_tried(live, config, capsys, monkeyp
     monkeypatch.setenv("SUPABASE_API_URL", f"http://127.0.0.1:{port}/base")
     result = run_cli(capsys, "plan", "-c", str(config))
     assert result.exit_code == 1
-    shown = f"http://127.0.0.1:{port}/base/ (All connection attempts failed)"
+    refused = f"[Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)}"
+    shown = f"http://127.0.0.1:{port}/base/ ({refused})"
     assert f"Supabase is not reachable at {shown}; retrying in 0.01 s (2/4)...\n" in result.stderr
     assert last_line(result) == (
         f"Error: Supabase: read Auth config of {REF} failed (no response): gave up after 4 "

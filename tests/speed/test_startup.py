@@ -84,15 +84,23 @@ FORBIDDEN: dict[tuple[str, ...], tuple[str, ...]] = {
     ("validate", "-c", "{config}"): (*NETWORK, *NEVER),
     ("schema",): (*NETWORK, *NEVER),
     # Values all equal: deepdiff is for nested values that differ; text is the only view.
+    # The service clients' own transport needs neither httpcore nor anyio (~15 ms).
     ("plan", "-c", "{config}"): (
         *NEVER,
+        "httpcore",
+        "anyio",
         "karto_smtp.views.json",
         "karto_smtp.views.markdown",
         "karto_smtp.engine.executor",
         "karto_smtp.engine.planfile",
         "karto_smtp.cli.apply",
     ),
-    ("apply", "--auto-approve", "-c", "{config}"): (*NEVER, "karto_smtp.engine.planfile"),
+    ("apply", "--auto-approve", "-c", "{config}"): (
+        *NEVER,
+        "karto_smtp.engine.planfile",
+        "httpcore",
+        "anyio",
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""The service clients' connection pool: reuse, the bound, and every way a connection ends.
+"""The service clients' transport: reuse, the bound, and every way a connection ends.
 
 Each test talks real HTTP/1.1 over loopback to a small server that counts the connections
 it accepts and answers as the test asks: keep-alive, `Connection: close`, no answer, slow.
@@ -7,6 +7,9 @@ it accepts and answers as the test asks: keep-alive, `Connection: close`, no ans
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +19,7 @@ import httpx
 import pytest
 
 from karto_sandbox.relay.tls import SandboxTls
-from karto_smtp.providers.origin_pool import OriginPool, ServiceTransport
+from karto_smtp.providers.transport import ServiceTransport
 
 
 @dataclass
@@ -54,6 +57,27 @@ class Server:
                 if path == "/drop":
                     writer.close()
                     return
+                if path == "/garbage":
+                    writer.write(b"this is not HTTP\r\n\r\n")
+                    await writer.drain()
+                    continue
+                if path == "/echo":
+                    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                    body = await reader.readexactly(length)
+                    writer.write(
+                        b"HTTP/1.1 201 Made It\r\nX-Method: "
+                        + head.split(b" ", 1)[0]
+                        + b"\r\nContent-Length: %d\r\n\r\n" % len(body)
+                        + body
+                    )
+                    continue
+                if path == "/chunked":
+                    writer.write(
+                        b"HTTP/1.1 100 Continue\r\n\r\n"
+                        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+                    )
+                    continue
                 close = path == "/close"
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
@@ -85,14 +109,12 @@ async def serving(tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
 
 def client(
     server: Server, bound: int, keepalive: float = 5.0, tls: ssl.SSLContext | None = None
-) -> tuple[httpx.AsyncClient, OriginPool]:
+) -> tuple[httpx.AsyncClient, ServiceTransport]:
     limits = httpx.Limits(
         max_connections=bound, max_keepalive_connections=bound, keepalive_expiry=keepalive
     )
     transport = ServiceTransport(limits, ssl_context=tls)
-    pool = transport._pool
-    assert isinstance(pool, OriginPool)
-    return httpx.AsyncClient(base_url=server.url, transport=transport), pool
+    return httpx.AsyncClient(base_url=server.url, transport=transport), transport
 
 
 async def settle() -> None:
@@ -231,3 +253,66 @@ def test_https_connections_are_verified_and_reused():
         asyncio.run(scenario())
     finally:
         tls.cleanup()
+
+
+def test_a_body_goes_out_and_the_answer_comes_back_whole():
+    async def scenario() -> None:
+        async with serving() as server:
+            http, _ = client(server, bound=1)
+            async with http:
+                answer = await http.patch("/echo", json={"smtp_host": "mail.smtp2go.com"})
+                assert (answer.status_code, answer.reason_phrase) == (201, "Made It")
+                assert answer.headers["x-method"] == "PATCH"
+                assert answer.json() == {"smtp_host": "mail.smtp2go.com"}
+                assert answer.http_version == "HTTP/1.1"
+                chunked = await http.get("/chunked")
+                assert (chunked.status_code, chunked.text) == (200, "abcde")
+                assert server.accepted == 1
+
+    asyncio.run(scenario())
+
+
+def test_what_goes_wrong_is_named_with_httpx_errors():
+    """The retry policy reads these: Connect* and PoolTimeout mean 'never sent'."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    closed_port = sock.getsockname()[1]
+    sock.close()
+
+    async def scenario() -> None:
+        async with serving() as server:
+            http, transport = client(server, bound=1)
+            async with http:
+                with pytest.raises(httpx.RemoteProtocolError):
+                    await http.get("/garbage")
+                with pytest.raises(httpx.ReadTimeout):
+                    await http.get("/slow/5", timeout=httpx.Timeout(5, read=0.05))
+                slow = asyncio.create_task(http.get("/slow/0.3"))
+                await asyncio.sleep(0.05)
+                with pytest.raises(httpx.PoolTimeout):
+                    await http.get("/", timeout=httpx.Timeout(5, pool=0.05))
+                assert (await slow).text == "ok"
+                with pytest.raises(httpx.UnsupportedProtocol):
+                    await http.get("ftp://localhost/")
+                refused = f"[Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)}"
+                with pytest.raises(httpx.ConnectError, match=refused.replace("[", "\\[")):
+                    await http.get(f"http://127.0.0.1:{closed_port}/")
+                assert transport.connections == 1  # the one /slow/0.3 left idle
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_that_takes_too_long_is_a_connect_timeout(monkeypatch):
+    async def never(*args: object, **kwargs: object) -> None:
+        await asyncio.sleep(10)
+
+    monkeypatch.setattr(asyncio, "open_connection", never)
+
+    async def scenario() -> None:
+        transport = ServiceTransport(httpx.Limits(max_connections=1), ssl_context=None)
+        async with httpx.AsyncClient(transport=transport) as http:
+            with pytest.raises(httpx.ConnectTimeout):
+                await http.get("http://127.0.0.1:9/", timeout=httpx.Timeout(5, connect=0.05))
+        assert transport.connections == 0
+
+    asyncio.run(scenario())
