@@ -317,7 +317,7 @@ class ServiceClient:
         clock: deadline.Deadline,
         doing: str,
     ) -> _Answer | Retry:
-        url = redact_url(self._client.base_url.join(path.lstrip("/")))
+        url = _ShownUrl(self._client.base_url, path.lstrip("/"))
         _log.debug("%s %s (attempt %d)", method, url, attempt)
         start = time.monotonic()
         try:
@@ -411,7 +411,20 @@ class ServiceClient:
         return _Answer(body)
 
 
-def _log_no_answer(method: str, url: str, exc: Exception, start: float, attempt: int) -> None:
+class _ShownUrl:
+    """A call's URL as debug lines show it, worked out only when one is written."""
+
+    __slots__ = ("_base", "_path")
+
+    def __init__(self, base: httpx.URL, path: str) -> None:
+        self._base = base
+        self._path = path
+
+    def __str__(self) -> str:
+        return redact_url(self._base.join(self._path))
+
+
+def _log_no_answer(method: str, url: _ShownUrl, exc: Exception, start: float, attempt: int) -> None:
     _log.debug(
         "%s %s: %s after %s (attempt %d)", method, url, type(exc).__name__, _ms(start), attempt
     )
