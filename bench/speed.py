@@ -1,6 +1,6 @@
 """How fast karto-smtp checks for drift, measured as a user runs it, against the sandbox.
 
-    python bench/speed.py                      # the full tables (about 5 minutes)
+    python bench/speed.py                      # the full tables (about 7 minutes)
     python bench/speed.py --rounds 15          # more rounds, steadier medians
     python bench/speed.py --code /tmp/before   # the karto_smtp package found in that folder
     python bench/speed.py --smoke              # a quick pass that checks counts, not times
