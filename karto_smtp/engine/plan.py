@@ -107,7 +107,6 @@ class ConsumerState(StrEnum):
     OUT_OF_SYNC = "out-of-sync"
     UNSET = "unset"
     UNKNOWN = "unknown"
-    NEW = "new"
 
 
 @dataclass(kw_only=True)
