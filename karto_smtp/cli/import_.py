@@ -17,14 +17,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from karto_smtp.cli.options import format_option
+from karto_smtp.cli.wording import counted
 from karto_smtp.errors import ConfigError, KartoError
 
 if TYPE_CHECKING:
     from karto_smtp.authoring.importer import Imported
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @click.command("import")
@@ -144,7 +141,7 @@ def import_(
             sys.exit(1)  # the report above already says why; no second document
     if checked.errors:
         raise ConfigError(
-            f"the live setup breaks {_plural(len(checked.errors), 'rule')} that karto-smtp "
+            f"the live setup breaks {counted(len(checked.errors), 'rule')} that karto-smtp "
             f"enforces (above); fix {where} before `karto-smtp plan`"
         )
     click.echo(
@@ -171,14 +168,14 @@ def _check_refs(refs: list[str]) -> None:
 def _summary(imported: Imported) -> str:
     parts = []
     if imported.users:
-        parts.append(_plural(len(imported.users), "SMTP user"))
+        parts.append(counted(len(imported.users), "SMTP user"))
     if imported.senders:
-        parts.append(_plural(imported.senders, "sender"))
+        parts.append(counted(imported.senders, "sender"))
     if imported.domains:
-        parts.append(_plural(imported.domains, "sender domain"))
-    parts.append(_plural(len(imported.projects), "Supabase project"))
+        parts.append(counted(imported.domains, "sender domain"))
+    parts.append(counted(len(imported.projects), "Supabase project"))
     if imported.files:
-        parts.append(_plural(len(imported.files), "template file"))
+        parts.append(counted(len(imported.files), "template file"))
     return ", ".join(parts)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from karto_smtp.cli.wording import counted
+
 if TYPE_CHECKING:
     from karto_smtp.config.findings import LintFinding
 
@@ -20,8 +22,7 @@ def warnings_line(findings: Sequence[LintFinding], config: str) -> str | None:
     if not warnings:
         return None
     codes = ", ".join(dict.fromkeys(f.code for f in warnings))
-    noun = "warning" if len(warnings) == 1 else "warnings"
     return (
-        f"{config}: {len(warnings)} {noun} ({codes}); "
+        f"{config}: {counted(len(warnings), 'warning')} ({codes}); "
         f"`karto-smtp validate -c {config}` shows them in full"
     )

@@ -7,14 +7,11 @@ from pathlib import Path
 import click
 
 from karto_smtp.cli.options import format_option
+from karto_smtp.cli.wording import counted
 from karto_smtp.config.findings import LintFinding
 from karto_smtp.config.lint import lint
 from karto_smtp.config.load import ConfigProblems, LoadedConfig, config_path, load_config
 from karto_smtp.errors import ConfigError
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _summary(loaded: LoadedConfig) -> str:
@@ -25,9 +22,9 @@ def _summary(loaded: LoadedConfig) -> str:
         objects = (
             len(account.smtp_users) + len(account.senders.emails) + len(account.senders.domains)
         )
-        parts.append(_plural(objects, "SMTP2GO object"))
+        parts.append(counted(objects, "SMTP2GO object"))
     if config.supabase is not None:
-        parts.append(_plural(len(config.supabase.projects), "Supabase project"))
+        parts.append(counted(len(config.supabase.projects), "Supabase project"))
     return ", ".join(parts) or "nothing managed"
 
 
@@ -144,11 +141,11 @@ def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None
         for severity in ("error", "warning", "note")
     }
     if counts["error"] or loaded is None:
-        text = _plural(counts["error"], "error")
+        text = counted(counts["error"], "error")
         if counts["warning"]:
-            text += ", " + _plural(counts["warning"], "warning")
+            text += ", " + counted(counts["warning"], "warning")
         return f"{path}: invalid ({text})"
-    tail = "".join(f"; {_plural(counts[s], s)}" for s in ("warning", "note") if counts[s])
+    tail = "".join(f"; {counted(counts[s], s)}" for s in ("warning", "note") if counts[s])
     click.echo(f"{path}: valid ({_summary(loaded)}{tail})")
     return None
 
