@@ -11,6 +11,7 @@ import errno
 import os
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,13 @@ class Server:
                         b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
                     )
                     continue
+                if path == "/mute":
+                    # Answer, then never read again: a TLS close_notify goes unanswered.
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    await writer.drain()
+                    writer.transport.pause_reading()
+                    await asyncio.sleep(60)
+                    return
                 close = path == "/close"
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
@@ -297,7 +305,8 @@ def test_what_goes_wrong_is_named_with_httpx_errors():
                 refused = f"[Errno {errno.ECONNREFUSED}] {os.strerror(errno.ECONNREFUSED)}"
                 with pytest.raises(httpx.ConnectError, match=refused.replace("[", "\\[")):
                     await http.get(f"http://127.0.0.1:{closed_port}/")
-                assert transport.connections == 1  # the one /slow/0.3 left idle
+                # At the bound of 1, the idle connection /slow/0.3 left made room for it.
+                assert transport.connections == 0
 
     asyncio.run(scenario())
 
@@ -314,5 +323,37 @@ def test_a_connection_that_takes_too_long_is_a_connect_timeout(monkeypatch):
             with pytest.raises(httpx.ConnectTimeout):
                 await http.get("http://127.0.0.1:9/", timeout=httpx.Timeout(5, connect=0.05))
         assert transport.connections == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_tls_peer_that_ignores_the_close_does_not_hold_the_exit():
+    tls = SandboxTls()
+
+    async def scenario() -> float:
+        async with serving(tls.server_context()) as server:
+            http, transport = client(server, bound=1, tls=tls.client_context())
+            assert (await http.get("/mute")).text == "ok"
+            started = time.monotonic()
+            await http.aclose()
+            assert transport.connections == 0
+            return time.monotonic() - started
+
+    try:
+        assert asyncio.run(scenario()) < 3
+    finally:
+        tls.cleanup()
+
+
+def test_the_bound_holds_across_origins():
+    async def scenario() -> None:
+        async with serving() as first, serving() as second:
+            transport = ServiceTransport(httpx.Limits(max_connections=2), ssl_context=None)
+            async with httpx.AsyncClient(transport=transport) as http:
+                await asyncio.gather(*(http.get(f"{first.url}/slow/0.05") for _ in range(2)))
+                assert transport.connections == 2
+                await asyncio.gather(*(http.get(f"{second.url}/slow/0.05") for _ in range(2)))
+                assert transport.connections == 2
+                assert (first.accepted, second.accepted) == (2, 2)
 
     asyncio.run(scenario())
