@@ -31,6 +31,7 @@ from karto_smtp.config.model import (
 )
 from karto_smtp.errors import ConfigError
 from karto_smtp.secrets import ENV_NAME_RE
+from karto_smtp.wording import counted
 
 DEFAULT_RELAY_HOST = SMTP2GO_RELAY_BY_REGION["global"]
 
@@ -127,11 +128,11 @@ def period_text(text: str) -> str:
     for unit, size in _UNITS:
         if seconds % size == 0:
             count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+            return counted(count, unit)
     hours, rest = divmod(seconds, 3600)
     days, hours = divmod(hours, 24)
     clock = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{days} day{'' if days == 1 else 's'} {clock}" if days else clock
+    return f"{counted(days, 'day')} {clock}" if days else clock
 
 
 def _env_name(label: str) -> str:

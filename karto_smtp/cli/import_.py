@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from karto_smtp.cli.options import format_option
-from karto_smtp.cli.wording import counted
 from karto_smtp.errors import ConfigError, KartoError
+from karto_smtp.wording import counted
 
 if TYPE_CHECKING:
     from karto_smtp.authoring.importer import Imported

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from karto_smtp.cli.wording import counted
+from karto_smtp.wording import counted
 
 if TYPE_CHECKING:
     from karto_smtp.config.findings import LintFinding

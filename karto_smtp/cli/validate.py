@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from karto_smtp.cli.options import format_option
-from karto_smtp.cli.wording import counted
 from karto_smtp.config.findings import LintFinding
 from karto_smtp.config.lint import lint
 from karto_smtp.config.load import ConfigProblems, LoadedConfig, config_path, load_config
 from karto_smtp.errors import ConfigError
+from karto_smtp.wording import counted
 
 
 def _summary(loaded: LoadedConfig) -> str:

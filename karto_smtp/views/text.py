@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from karto_smtp.engine.plan import Action, Change, FieldChange, Plan
+from karto_smtp.wording import counted
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
@@ -54,7 +55,7 @@ def _text_lines(change: Change, item: FieldChange, width: int) -> list[str]:
     after = item.after if isinstance(item.after, str) else ""
     if change.action is Action.CREATE or before is None:
         count = len(after.splitlines())
-        return [f"+ {name} = (text, {count} line{'s' if count != 1 else ''})"]
+        return [f"+ {name} = (text, {counted(count, 'line')})"]
     diff = difflib.unified_diff(
         before.splitlines(), after.splitlines(), "live", "karto.yaml", n=2, lineterm=""
     )
@@ -92,8 +93,8 @@ def render_change(change: Change, colour: bool) -> list[str]:
             line = _field_line(change, item, width)
             lines.append("      " + _style(line[0], tint, colour) + line[1:])
         if change.unchanged_fields:
-            noun = "field" if change.unchanged_fields == 1 else "fields"
-            lines.append(f"        # ({change.unchanged_fields} unchanged {noun} hidden)")
+            hidden = counted(change.unchanged_fields, "unchanged field")
+            lines.append(f"        # ({hidden} hidden)")
         lines.append("    }")
     lines += [f"      # {note}" for note in change.notes]
     return lines

@@ -1,4 +1,4 @@
-"""How the commands put a count into words: "1 warning", "2 Supabase projects"."""
+"""How karto-smtp puts a count into words: "1 warning", "2 Supabase projects"."""
 
 from __future__ import annotations
 
