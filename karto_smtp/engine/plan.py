@@ -205,14 +205,15 @@ class Plan:
         Notes, details, drift and warnings describe the live services; they may change
         without changing what apply would do, so they are not part of it.
         """
+        data = plan_json(self)
         return {
-            "config": _json(ConfigRef, self.config),
-            "options": _json(PlanOptions, self.options),
+            "config": data["config"],
+            "options": data["options"],
             "changes": [
-                {k: v for k, v in _json(Change, c).items() if k not in _DESCRIPTIVE}
-                for c in self.changes
+                {k: v for k, v in change.items() if k not in _DESCRIPTIVE}
+                for change in data["changes"]
             ],
-            "handoffs": [_json(Handoff, h) for h in self.handoffs],
+            "handoffs": data["handoffs"],
         }
 
 
@@ -220,20 +221,17 @@ _DESCRIPTIVE = ("notes", "details", "label")
 
 
 @functools.cache
-def _adapter(cls: type) -> TypeAdapter[Any]:
+def _adapter() -> TypeAdapter[Plan]:
+    """pydantic's validator and serialiser for a Plan, built on first use (a few ms)."""
     from pydantic import TypeAdapter
 
-    return TypeAdapter(cls)
-
-
-def _json(cls: type, value: Any) -> dict[str, Any]:
-    dumped: dict[str, Any] = _adapter(cls).dump_python(value, mode="json")
-    return dumped
+    return TypeAdapter(Plan)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
     """The plan as JSON data: the payload of `--format json` and of a plan file."""
-    return _json(Plan, plan)
+    dumped: dict[str, Any] = _adapter().dump_python(plan, mode="json")
+    return dumped
 
 
 def plan_from_json(data: Any) -> Plan:
@@ -243,13 +241,11 @@ def plan_from_json(data: Any) -> Plan:
     """
     if isinstance(data, dict) and "summary" in data:
         data = {k: v for k, v in data.items() if k != "summary"}
-    plan: Plan = _adapter(Plan).validate_python(data)
+    plan: Plan = _adapter().validate_python(data)
     return plan
 
 
 def plan_json_schema(ref_template: str) -> dict[str, Any]:
     """The JSON Schema of `plan_json`'s output."""
-    schema: dict[str, Any] = _adapter(Plan).json_schema(
-        mode="serialization", ref_template=ref_template
-    )
+    schema: dict[str, Any] = _adapter().json_schema(mode="serialization", ref_template=ref_template)
     return schema
