@@ -267,6 +267,9 @@ def test_an_unexpected_error_in_a_write_surfaces_as_itself():
     providers["app"] = Broken(world.app)
     with pytest.raises(RuntimeError, match="the provider broke"):
         run(execute(planned, providers))
+    # The app holds no site and so no password: the next plan still shows the work.
+    assert world.app.objects == {}
+    assert next_plan_changes(world, two_sites())
 
 
 def test_a_stop_request_finishes_a_started_hand_off_and_skips_the_rest():
