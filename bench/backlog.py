@@ -3,14 +3,14 @@
     python bench/backlog.py [--clients 100] [--backlog 128]
 
 A server's listen backlog is how many connections the kernel holds for it until it calls
-accept(). Python's `socketserver` asks for 5. When more clients than that connect at the
-same moment, Linux drops the extra SYNs and each of those clients sends its SYN again only
-after its retransmission timeout (1 s, then 2 s, 4 s, ...): a burst of 100 connections then
-takes seconds instead of milliseconds.
+accept(). Python's `socketserver` asks for 5, asyncio's servers for 100. When more clients
+than that connect at the same moment, Linux drops the extra SYNs and each of those clients
+sends its SYN again only after its retransmission timeout (1 s, then 2 s, 4 s, ...): a burst
+of 100 connections then takes seconds instead of milliseconds.
 
 Measured here, each against the Supabase emulator as the sandbox starts it and then with
-the listen backlog set to `--backlog` (the class attribute `request_queue_size` of the
-sandbox's HTTP server class, set before the server starts):
+the listen backlog set to `--backlog` (`karto_sandbox.http_server.BACKLOG`, set before the
+servers start):
 1. a burst: `--clients` threads connect at once, each sends one GET on a new connection;
    the table shows the slowest connect and request, and how many requests took over 0.9 s
    (a retransmission: a dropped SYN, or a handshake the server's kernel did not complete
@@ -18,9 +18,8 @@ sandbox's HTTP server class, set before the server starts):
 2. `karto-smtp plan` over 100 projects with KARTO_MAX_CONCURRENCY=100, so its reads go out
    at once, and with the default bound (32 towards Supabase), which also exceeds a backlog
    of 5;
-3. the round trip of small requests on one kept-alive connection: with Nagle's algorithm on
-   (no TCP_NODELAY) a response written in two parts waits for the client's delayed ACK
-   (~40 ms); with it off, well under a millisecond.
+3. the round trip of small requests on one kept-alive connection: well under a millisecond
+   (the server writes each answer at once, with TCP_NODELAY, as asyncio sets it).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ from harness import python_env, run  # noqa: E402
 from speed import Karto, no_changes  # noqa: E402
 from stack import BenchStack  # noqa: E402
 
-from karto_sandbox import http as http_server  # noqa: E402
+from karto_sandbox import http_server  # noqa: E402
 
 
 def burst(url: str, token: str, path: str, clients: int) -> dict[str, float]:
@@ -134,9 +133,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="karto-bench-pycache-") as cache:
         env = python_env(os.environ, Path(cache))
         rows = {
-            f"as shipped (backlog {http_server._Server.request_queue_size})": measure(
-                None, options.clients, env
-            ),
+            f"as shipped (backlog {http_server.BACKLOG})": measure(None, options.clients, env),
             f"backlog {options.backlog}": measure(options.backlog, options.clients, env),
         }
     print(f"net.core.somaxconn = {somaxconn}; {options.clients} clients at once\n")

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from karto_sandbox import http as sandbox_http
+from karto_sandbox import http_server as sandbox_http_server
 from karto_sandbox.stack import Stack
 
 SENDER = "karto.help@ro.ru"
@@ -122,14 +122,13 @@ class BenchStack:
         )
 
     def start(self, python_env: Mapping[str, str]) -> BenchStack:
-        server_class = sandbox_http._Server
-        shipped = server_class.request_queue_size
+        shipped = sandbox_http_server.BACKLOG
         if self.listen_backlog:
-            server_class.request_queue_size = self.listen_backlog
+            sandbox_http_server.BACKLOG = self.listen_backlog
         try:
             self.sandbox.start()
         finally:
-            server_class.request_queue_size = shipped
+            sandbox_http_server.BACKLOG = shipped
         self.env = {**python_env, **self.sandbox.env, "NO_COLOR": "1"}
         self.env.pop("KARTO_CONFIG", None)
         largest = self.configs[max(self.configs)]

@@ -1,8 +1,7 @@
 """The HTTP base every emulator is built on: routing, request log, faults, admin index.
 
 Each emulator is an `HttpApp`: a list of routes plus shared observation (a request
-log) and fault injection. `HttpServer` runs one in a background thread on loopback, with
-an ephemeral port unless one is given.
+log) and fault injection. `karto_sandbox.http_server.HttpServer` serves one on loopback.
 
 Admin routes live under `/_sandbox/` on every app, need no credentials, and are never
 logged or faulted. Every app serves:
@@ -15,18 +14,12 @@ logged or faulted. Every app serves:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
-import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 SECRET_KEYS = frozenset(
     {
@@ -107,6 +100,9 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    # The handler may wait for something outside the server (mail to arrive): it runs on a
+    # thread of its own, not on the server's event loop.
+    waits: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +147,15 @@ class Fault:
         if self.times is not None and self.times <= 0:
             return False
         return (self.method in ("*", method)) and re.fullmatch(self.path, path) is not None
+
+    def response(self) -> Response | None:
+        """The answer a `status` or `malformed` fault gives; None: no answer at all."""
+        if self.kind == "status":
+            body = self.body if self.body is not None else {"message": "injected fault"}
+            return Response(self.status, body, dict(self.headers))
+        if self.kind == "malformed":
+            return Response(200, b'{"request_id": "truncated', {"Content-Type": "application/json"})
+        return None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fault:
@@ -203,8 +208,8 @@ class RequestLog:
             self._entries.clear()
 
 
-class _Drop(Exception):
-    """Close the connection without writing a response."""
+class Drop(Exception):
+    """Raised by a handler: close the connection without writing a response."""
 
 
 class HttpApp:
@@ -212,6 +217,9 @@ class HttpApp:
 
     service = "app"
     logged_headers = ("user-agent", "content-type")
+    # Every handler may wait for something outside the server (another server's answer):
+    # all of them run on threads of their own.
+    handlers_wait = False
 
     def __init__(self, request_log: RequestLog | None = None) -> None:
         self.routes: list[Route] = []
@@ -242,18 +250,28 @@ class HttpApp:
         self.admin_route("DELETE", "/_sandbox/faults", self._admin_clear_faults, "clear faults")
 
     # -- registration -------------------------------------------------------------
-    def route(self, method: str, path: str, handler: Handler) -> None:
-        """Register `handler` for `method` and `path`; `{name}` segments become path params."""
+    def route(self, method: str, path: str, handler: Handler, *, waits: bool = False) -> None:
+        """Register `handler` for `method` and `path`; `{name}` segments become path params.
+
+        `waits`: the handler may wait for something outside the server (see `Route`).
+        """
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
-        self.routes.append(Route(method.upper(), re.compile(regex), handler))
+        self.routes.append(Route(method.upper(), re.compile(regex), handler, waits))
 
     def admin_route(
-        self, method: str, path: str, handler: Handler, summary: str, body: str | None = None
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        summary: str,
+        body: str | None = None,
+        *,
+        waits: bool = False,
     ) -> None:
         """Register an admin route under /_sandbox/ and list it in the index."""
         if not path.startswith("/_sandbox/"):
             raise ValueError(f"admin routes live under /_sandbox/, not {path}")
-        self.route(method, path, handler)
+        self.route(method, path, handler, waits=waits)
         self.admin_index.append(AdminRoute(method.upper(), path, summary, body))
 
     def add_fault(self, fault: Fault) -> None:
@@ -281,22 +299,33 @@ class HttpApp:
     def after_request(self, request: Request, response: Response) -> None:
         """Hook to add headers (e.g. rate-limit counters) to every response."""
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, request: Request) -> Fault | None:
+        """The fault that applies to this request (one use of it), if any; admin routes
+        are never faulted."""
+        if request.path.startswith("/_sandbox/"):
+            return None
         with self._faults_lock:
             for fault in self.faults:
-                if fault.matches(method, path):
+                if fault.matches(request.method, request.path):
                     if fault.times is not None:
                         fault.times -= 1
                     return fault
         return None
 
-    def dispatch(self, request: Request) -> Response:
-        if not request.path.startswith("/_sandbox/"):
-            fault = self._take_fault(request.method, request.path)
-            if fault is not None:
-                injected = self._apply_fault(fault)
-                if injected is not None:
-                    return injected
+    def may_wait(self, request: Request) -> bool:
+        """Whether answering this request may wait for something outside the server."""
+        if self.handlers_wait:
+            return True
+        return any(
+            route.waits and route.method == request.method and route.pattern.fullmatch(request.path)
+            for route in self.routes
+        )
+
+    def answer(self, request: Request) -> Response:
+        """The answer of the route for this request (faults are the server's part).
+
+        Raises `Drop` when the handler wants the connection closed without an answer.
+        """
         allowed_elsewhere = False
         for route in self.routes:
             match = route.pattern.fullmatch(request.path)
@@ -312,27 +341,13 @@ class HttpApp:
                     return stop
             try:
                 return route.handler(request)
-            except _Drop:
+            except Drop:
                 raise
             except Exception as exc:  # the emulator must answer, like a real server would
                 return self.internal_error(request, exc)
         if allowed_elsewhere:
             return self.method_not_allowed(request)
         return self.not_found(request)
-
-    def _apply_fault(self, fault: Fault) -> Response | None:
-        if fault.kind == "latency":
-            time.sleep(fault.seconds)
-            return None
-        if fault.kind == "status":
-            body = fault.body if fault.body is not None else {"message": "injected fault"}
-            return Response(fault.status, body, dict(fault.headers))
-        if fault.kind == "malformed":
-            return Response(200, b'{"request_id": "truncated', {"Content-Type": "application/json"})
-        if fault.kind == "timeout":
-            time.sleep(fault.seconds or 30.0)
-            raise _Drop
-        raise _Drop  # drop
 
     # -- admin routes -------------------------------------------------------------
     def _admin_index(self, request: Request) -> Response:
@@ -361,129 +376,3 @@ class HttpApp:
     def _admin_clear_faults(self, request: Request) -> Response:
         self.clear_faults()
         return Response(204)
-
-
-def _make_handler(app: HttpApp) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = f"karto-sandbox-{app.service}"
-        # Headers and body go out in separate writes; with Nagle on, each response would
-        # wait for the client's delayed ACK (~40 ms).
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-            return  # the RequestLog is the log; stderr stays quiet
-
-        def _handle(self) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            request = Request(
-                method=self.command,
-                path=split.path,
-                query=parse_qs(split.query),
-                headers={k.lower(): v for k, v in self.headers.items()},
-                body=body,
-            )
-            try:
-                response = app.dispatch(request)
-            except _Drop:
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if not request.path.startswith("/_sandbox/"):
-                app.after_request(request, response)
-                try:
-                    logged_body = redact(request.json())
-                except ValueError:
-                    logged_body = "(invalid JSON)"
-                app.request_log.add(
-                    LoggedRequest(
-                        service=app.service,
-                        method=request.method,
-                        path=request.path,
-                        status=response.status,
-                        body=logged_body,
-                        headers={
-                            h: request.headers[h]
-                            for h in app.logged_headers
-                            if h in request.headers
-                        },
-                    )
-                )
-            payload = response.encode()
-            self.send_response(response.status)
-            headers = {"Content-Type": "application/json", **response.headers}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _handle
-
-    return _Handler
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # Python's default backlog is 5: a client that opens 100 connections at once (a plan over
-    # 100 projects) would wait for SYN retries, seconds each, on a server that is idle.
-    request_queue_size = 256
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        connection, address = super().get_request()
-        # Answers are small and written in pieces; without this, Nagle's algorithm and
-        # delayed ACKs add tens of milliseconds to a request on loopback.
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return connection, address
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-answer (a cancelled read, a timeout) is normal traffic,
-        # not a server fault: no traceback on the console of the process hosting the sandbox.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class HttpServer:
-    """Runs an `HttpApp` in a background thread on 127.0.0.1."""
-
-    def __init__(self, app: HttpApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app = app
-        self._server = _Server((host, port), _make_handler(app))
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> HttpServer:
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"sandbox-{self.app.service}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> HttpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -29,7 +29,8 @@ from typing import Any, TypeVar
 from karto_sandbox.clock import Clock
 from karto_sandbox.dns.server import DnsServer
 from karto_sandbox.dns.zone import DnsZone
-from karto_sandbox.http import HttpApp, HttpServer, Request, RequestLog, Response
+from karto_sandbox.http import HttpApp, Request, RequestLog, Response
+from karto_sandbox.http_server import HttpServer
 from karto_sandbox.relay.blocked import BlockedPort, BlockMode, normalise_blocked
 from karto_sandbox.relay.mailbox import DeliveredMessage, Mailbox
 from karto_sandbox.relay.routing import CA_FILE_ENV, RELAY_ENV, RelayRoutes, RelayRule
@@ -435,6 +436,7 @@ class Stack:
             self._get_mail,
             "what the relay accepted; ?to=ADDRESS filters by recipient, ?wait=SECONDS waits "
             "for a first match",
+            waits=True,
         )
         app.admin_route("DELETE", "/_sandbox/mail", self._clear_mail, "empty the mailbox")
         app.admin_route(

@@ -155,6 +155,8 @@ class SupabaseAuthApp(HttpApp):
     """GoTrue's /otp mail path for every project of a `SupabaseAccount`."""
 
     service = "supabase-auth"
+    # Its handlers send mail through the relay, another server.
+    handlers_wait = True
 
     def __init__(
         self,

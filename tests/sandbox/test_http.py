@@ -3,6 +3,7 @@ index. Exercised through the stack's own services, as a client sees them."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -181,3 +182,104 @@ def test_two_hundred_clients_connect_at_once_without_a_syn_retry(sandbox) -> Non
 
     with ThreadPoolExecutor(max_workers=200) as pool:
         assert all(pool.map(connect, range(200)))
+
+
+def _raw_exchange(url: str, request: bytes, *, shutdown: bool = False) -> bytes:
+    """Send `request` as written on one new connection; everything the server answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as conn:
+        conn.sendall(request)
+        if shutdown:
+            conn.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+        return received
+
+
+def test_answers_carry_status_reason_server_and_length(stack):
+    answer = _raw_exchange(
+        stack.supabase_url, b"GET /_sandbox/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK"
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    assert fields["Server"] == "karto-sandbox-supabase"
+    assert fields["Content-Type"] == "application/json"
+    assert int(fields["Content-Length"]) == len(body)
+    assert json.loads(body)["service"] == "supabase"
+
+
+def test_a_no_content_answer_has_no_body_and_keeps_the_connection(stack):
+    with httpx.Client(base_url=stack.smtp2go_url) as client:
+        cleared = client.delete("/_sandbox/faults")
+        assert (cleared.status_code, cleared.content) == (204, b"")
+        assert "content-length" not in cleared.headers
+        assert client.get("/_sandbox/").status_code == 200
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(stack):
+    request = b"GET /_sandbox/ HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = _raw_exchange(
+        stack.smtp2go_url,
+        request * 2 + b"GET /_sandbox/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert answer.count(b"HTTP/1.1 200 OK\r\n") == 3
+
+
+def test_an_http_1_0_client_gets_its_answer_and_a_close(stack):
+    answer = _raw_exchange(stack.smtp2go_url, b"GET /_sandbox/ HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["service"] == "smtp2go"
+
+
+def test_expect_100_continue_is_answered_before_the_body(stack):
+    import socket
+    from urllib.parse import urlsplit
+
+    stack.smtp2go_account.add_api_key(KEY)
+    body = json.dumps({"api_key": KEY}).encode()
+    parts = urlsplit(stack.smtp2go_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as conn:
+        conn.sendall(
+            b"POST /v3/users/smtp/view HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            b"Content-Type: application/json\r\nConnection: close\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        assert conn.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        conn.sendall(body)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_a_request_that_is_not_http_gets_a_400_and_a_close(stack):
+    answer = _raw_exchange(stack.smtp2go_url, b"HELLO THERE\r\n\r\n", shutdown=True)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Connection: close" in answer
+
+
+def test_a_handler_that_waits_does_not_hold_up_the_others(stack, smtp2go):
+    """`GET /_sandbox/mail?wait=` waits for mail on a thread of its own; the same server
+    keeps answering meanwhile."""
+    waited: dict[str, float] = {}
+
+    def wait_for_mail() -> None:
+        start = time.perf_counter()
+        httpx.get(f"{stack.smtp2go_url}/_sandbox/mail", params={"wait": "1"}, timeout=5)
+        waited["seconds"] = time.perf_counter() - start
+
+    waiter = threading.Thread(target=wait_for_mail)
+    waiter.start()
+    time.sleep(0.1)
+    start = time.perf_counter()
+    assert view(smtp2go).status_code == 200
+    answered = time.perf_counter() - start
+    waiter.join()
+    assert answered < 0.5
+    assert waited["seconds"] >= 1.0
