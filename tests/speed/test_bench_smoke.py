@@ -44,7 +44,7 @@ def test_the_bench_runs_and_counts_what_it_claims(tmp_path, capsys):
         "1 project: --version",
         "plan, 1 project, 10 ms",
         "plan, 3 projects, 10 ms",
-        "plan, 3 projects, bound 3, 10 ms",
+        "plan, 3 projects, bound 1, 10 ms",
     }
     for figures in results.series.values():
         assert len(figures["seconds"]) == 1
@@ -53,7 +53,7 @@ def test_the_bench_runs_and_counts_what_it_claims(tmp_path, capsys):
         "plan / import dependencies",
         "validate / plan",
         "plan 3 / 1 projects at 10 ms",
-        "the same, Supabase bound 3 (one wave; default 32)",
+        "the same, Supabase bound 1 (4 waves; default 100)",
     }
     report = capsys.readouterr().out
     assert "| ratio | of medians | median of per-round ratios | target |" in report

@@ -62,15 +62,15 @@ LATENCY = 0.2
 
 
 def test_default_bounds_hold_and_are_used(converged, sandbox, capsys, monkeypatch):
-    projects = 33
+    projects = 101
     config = converged(projects)
     add_latency(sandbox.env, LATENCY)
     counts = plan_through_proxies(capsys, monkeypatch, sandbox, config)
     supabase, smtp2go = counts["supabase"], counts["smtp2go"]
     assert supabase.requests == projects
-    assert supabase.max_in_flight == 32
+    assert supabase.max_in_flight == 100
     # One pool per service: connections are reused, never more than the bound.
-    assert supabase.connections == 32
+    assert supabase.connections == 100
     assert (smtp2go.requests, smtp2go.max_in_flight, smtp2go.connections) == (2, 2, 2)
 
 

@@ -29,9 +29,10 @@ class SupabaseProvider(Provider):
     name = "supabase"
     # The Management API allows 120 requests a minute per user and project, each project
     # counted on its own: a plan reads a project once and an apply writes it at most four
-    # times, so this bound limits open connections, not the rate. 32 reads 100 projects in
-    # four round trips.
-    max_concurrency = 32
+    # times, so this bound limits open connections, not the rate. 100 reads 100 projects in
+    # one round trip; each request in flight is a connection of its own (HTTP/1.1), a few
+    # tens of kilobytes with TLS.
+    max_concurrency = 100
 
     def __init__(self, client: SupabaseClient) -> None:
         self.client = client
