@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from karto_smtp import __version__
+from karto_smtp.cli import collector
 from karto_smtp.errors import KartoError
 from karto_smtp.log import LOG_ENV, debug_enabled, debug_requested, setup_logging
 from karto_smtp.redaction import redact
@@ -75,6 +76,7 @@ class LazyGroup(click.Group):
         module_name, attribute = COMMANDS[cmd_name][0].split(":")
         found = getattr(importlib.import_module(module_name), attribute)
         command: click.Command = found if isinstance(found, click.Command) else found()
+        collector.command_found(command.callback)
         if command.epilog is None:
             from karto_smtp.cli.examples import examples_for
 
@@ -262,6 +264,7 @@ def run() -> NoReturn:
     no-change plan about a fifth of its time and does nothing a user needs. In-process
     callers (tests) use `main`, which returns or raises SystemExit as usual.
     """
+    collector.pause()
     try:
         main()
         status: object = 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from karto_smtp.cli.collector import short_start
 from karto_smtp.cli.options import bounded_by_timeout, config_option, format_option
 from karto_smtp.errors import KartoError
 
@@ -206,6 +207,7 @@ async def _apply(
 )
 @format_option(help="Format of the apply result on stdout.")
 @bounded_by_timeout
+@short_start
 def apply(
     planfile: Path | None,
     config_path: Path | None,

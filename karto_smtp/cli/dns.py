@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from karto_smtp.cli.collector import short_start
 from karto_smtp.cli.options import config_option
 from karto_smtp.dns_formats import FORMATS
 
@@ -73,6 +74,7 @@ async def _read(loaded: LoadedConfig) -> tuple[list[DomainRecords], list[str]]:
     help="zone: BIND zone-file lines; json; octodns: YAML records; dnscontrol: D_EXTEND; "
     "terraform: hashicorp/dns dns_cname_record resources.",
 )
+@short_start
 def dns(config_path: Path | None, fmt: str) -> None:
     """Print the DNS records SMTP2GO needs for each declared sender domain.
 

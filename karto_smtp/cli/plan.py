@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from karto_smtp.cli.collector import short_start
 from karto_smtp.cli.options import PLAN_FORMATS, bounded_by_timeout, config_option, format_option
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     help="Plan a new password for this SMTP2GO user, set on both sides.",
 )
 @bounded_by_timeout
+@short_start
 def plan(
     config_path: Path | None,
     detailed_exitcode: bool,

@@ -49,8 +49,10 @@ def prepare(loaded: LoadedConfig, options: PlanOptions) -> DesiredState:
 
 @asynccontextmanager
 async def services(loaded: LoadedConfig, state: DesiredState) -> AsyncIterator[dict[str, Provider]]:
+    from karto_smtp.cli.collector import starting_over
     from karto_smtp.providers.registry import open_providers, titles
 
+    starting_over()
     names = {r.address.provider for r in state.resources}
     providers = open_providers(loaded, os.environ, names)
     progress(f"Reading live state from {titles(names) or 'no service'}...")

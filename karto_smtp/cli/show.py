@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from karto_smtp.cli.collector import short_start
 from karto_smtp.cli.options import PLAN_FORMATS, format_option
 
 
 @click.command()
 @click.argument("planfile", type=click.Path(path_type=Path))
 @format_option(*PLAN_FORMATS)
+@short_start
 def show(planfile: Path, fmt: str) -> None:
     """Show a plan saved by `plan --out`, as text, JSON or Markdown."""
     from karto_smtp.cli import color_enabled

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from karto_smtp.cli.collector import short_start
 from karto_smtp.cli.options import format_option
 from karto_smtp.config.findings import LintFinding
 from karto_smtp.config.lint import lint
@@ -47,6 +48,7 @@ def _summary(loaded: LoadedConfig) -> str:
     help="An env()/file() secret that cannot be read here is an error, not a note.",
 )
 @format_option(help="json: one envelope on stdout with every finding.")
+@short_start
 def validate(
     files: tuple[Path, ...],
     config_option: Path | None,
@@ -151,6 +153,7 @@ def _validate_one(path: Path, strict: bool, require_secrets: bool) -> str | None
 
 
 @click.command()
+@short_start
 def schema() -> None:
     """Print the JSON Schema of karto.yaml (for editors: yaml-language-server $schema)."""
     from karto_smtp.config.schema import schema_text
