@@ -273,6 +273,29 @@ def test_a_plain_line_longer_than_a_key_may_be() -> None:
     ]
 
 
+def _read_each_way(text: str) -> list:
+    """The document as libyaml's own composition reads it (None: not plain), as the
+    composition over libyaml's events reads it, and as the Python reader does (None:
+    invalid)."""
+    from karto_smtp.config import yaml_loader
+
+    results = [yaml_loader._plain_document(text)]
+    for loader_class in (yaml_loader._FastLoader, yaml_loader._Loader):
+        loader = loader_class(text)
+        try:
+            document = yaml_loader._parse(loader)
+        except yaml_loader.YamlError:
+            document = None
+        finally:
+            loader.dispose()
+        results.append(document)
+    return results
+
+
+def _same(one, other) -> bool:
+    return (one.data, one.positions, one.plain) == (other.data, other.positions, other.plain)
+
+
 def test_libyaml_and_the_python_reader_give_the_same_document():
     """Valid files are read with libyaml for speed; it must not change a single position."""
     from pathlib import Path
@@ -283,27 +306,72 @@ def test_libyaml_and_the_python_reader_give_the_same_document():
         pytest.skip("PyYAML without libyaml: only the Python reader exists")
     root = Path(__file__).resolve().parents[2]
     files = [*root.glob("examples/*.yaml"), *root.glob("tests/config/fixtures/**/*.yaml")]
-    compared = 0
+    compared = plain = 0
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
-        results = []
-        for loader_class in (yaml_loader._FastLoader, yaml_loader._Loader):
-            loader = loader_class(text)
-            try:
-                document = yaml_loader._parse(loader)
-            except yaml_loader.YamlError:
-                document = None
-            finally:
-                loader.dispose()
-            results.append(document)
-        fast, python = results
+        composed_in_c, fast, python = _read_each_way(text)
         if python is None:
-            continue  # an invalid file is always read again by the Python reader
+            assert composed_in_c is None, path  # an invalid file is never plain
+            continue  # and is always read again by the Python reader
         compared += 1
         assert fast is not None, path
-        assert (fast.data, fast.positions, fast.plain) == (
-            python.data,
-            python.positions,
-            python.plain,
-        ), path
+        assert _same(fast, python), path
+        if composed_in_c is not None:
+            plain += 1
+            assert _same(composed_in_c, python), path
     assert compared >= 10
+    assert plain >= 10
+
+
+PLAIN_DOCUMENTS = [
+    "",
+    "version: 1\n",
+    "a: [1, 2.5, true, null, ~, '', \"x\"]\nb: {c: yes, d: -7, e: 2024-01-01}\n",
+    "'quoted key': 1\n\"123\": text\nlist:\n  - - nested\n    - [deep, {x: 1}]\n",
+    "text: |\n  two\n  lines\nfolded: >\n  one\n  line\nport: 587\nratio: 1000\n",
+    "anchor_only: &a {x: 1}\nother: 2\n",
+    'unicode: "\u00e9t\u00e9"\nemoji: "\U0001f600"\n',
+]
+
+NOT_PLAIN_DOCUMENTS = [
+    "base: &b {x: 1}\nuse: *b\n",  # an alias
+    "base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n",  # a merge
+    "a: 1\na: 2\n",  # a duplicate key
+    "1: one\n",  # a key that is not text
+    "? [a, b]\n: c\n",  # a key that is a list
+    "x: !!int abc\n",  # a scalar that cannot be read
+    "n: 1" + "0" * 30 + "\n",  # a number far too large
+    "ratio: 1_000\n",  # a YAML 1.1 number spelling
+    "a: 1\n---\nb: 2\n",  # two documents
+    "a: [1, 2\n",  # a syntax error
+    "x: " + "[" * 70 + "]" * 70 + "\n",  # nested too deep
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_DOCUMENTS)
+def test_a_plain_document_composed_in_c_reads_exactly_as_the_python_reader(text):
+    from karto_smtp.config import yaml_loader
+
+    if yaml_loader._CParser is None:
+        pytest.skip("PyYAML without libyaml")
+    composed_in_c, fast, python = _read_each_way(text)
+    assert composed_in_c is not None and python is not None
+    assert _same(composed_in_c, python)
+    assert _same(fast, python)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN_DOCUMENTS)
+def test_any_other_document_is_left_to_the_full_reading(text):
+    from karto_smtp.config import yaml_loader
+
+    if yaml_loader._CParser is None:
+        pytest.skip("PyYAML without libyaml")
+    composed_in_c, _fast, python = _read_each_way(text)
+    assert composed_in_c is None
+    # parse_yaml gives what the full reading gives, document or problems.
+    try:
+        parsed = parse_yaml(text)
+    except YamlError as exc:
+        assert python is None, exc.problems
+    else:
+        assert python is not None and _same(parsed, python)
