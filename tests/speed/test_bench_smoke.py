@@ -40,6 +40,7 @@ def test_the_bench_runs_and_counts_what_it_claims(tmp_path, capsys):
     assert set(results.series) == {
         "1 project: plan",
         "1 project: import dependencies",
+        "1 project: validate floor",
         "1 project: validate",
         "1 project: --version",
         "plan, 1 project, 10 ms",
@@ -52,6 +53,7 @@ def test_the_bench_runs_and_counts_what_it_claims(tmp_path, capsys):
     assert set(results.ratios) == {
         "plan / import dependencies",
         "validate / plan",
+        "validate / validate floor",
         "plan 3 / 1 projects at 10 ms",
         "the same, Supabase bound 1 (4 waves; default 100)",
     }
