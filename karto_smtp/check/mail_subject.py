@@ -27,7 +27,8 @@ class AuthMail:
 
 
 def _parse_problem(text: str) -> str | None:
-    from karto_smtp.config.gotemplate import TemplateSyntaxError, line_column, parse
+    from karto_smtp.config.gotemplate import TemplateSyntaxError, parse
+    from karto_smtp.config.offsets import line_column
 
     try:
         parse(text)

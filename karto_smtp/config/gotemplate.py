@@ -14,7 +14,7 @@ template (unknown template names, wrong argument counts for builtins, assignment
 undeclared variable, arguments given to a non-function, `html`/`urlquery` inside a
 pipeline): such a template makes Auth refuse to send the email.
 
-Positions are character offsets into the text; `line_column()` turns one into 1-based
+Positions are character offsets into the text; `offsets.line_column()` turns one into 1-based
 line and column numbers.
 """
 
@@ -77,13 +77,6 @@ class TemplateSyntaxError(Exception):
         super().__init__(message)
         self.pos = pos
         self.message = message
-
-
-def line_column(text: str, pos: int) -> tuple[int, int]:
-    """1-based line and column (in characters) of offset `pos`."""
-    line = text.count("\n", 0, pos) + 1
-    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return line, column
 
 
 # Syntax tree. Only what the checks need is kept.

@@ -119,7 +119,7 @@ class _Place:
     def report(
         self, severity: Severity, code: str, pos: int, message: str, hint: str, path: NodePath
     ) -> None:
-        from karto_smtp.config.gotemplate import line_column
+        from karto_smtp.config.offsets import line_column
 
         line, column = line_column(self.text, pos)
         if self.file is not None:

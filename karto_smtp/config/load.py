@@ -20,6 +20,7 @@ from karto_smtp.config.lint import lint
 from karto_smtp.config.loaded import LoadedConfig
 from karto_smtp.config.messages import describe, found, misspelled_required
 from karto_smtp.config.model import FORMAT_VERSION, KartoConfig
+from karto_smtp.config.offsets import line_column
 from karto_smtp.config.template_files import read_template_files
 from karto_smtp.config.yaml_loader import (
     NodePath,
@@ -84,8 +85,7 @@ def load_config(
         # utf-8-sig: editors on Windows may save a byte-order mark.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = line_column(raw, exc.start)
         message = "not UTF-8 text; save the file as UTF-8"
         _fail(display, Position(line, column), (), message, "yaml")
 

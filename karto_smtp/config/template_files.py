@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from karto_smtp.config.model import EmailTemplate, KartoConfig
+from karto_smtp.config.offsets import line_column
 from karto_smtp.errors import ConfigError
 
 # Auth reads at most this many bytes of a template (GOTRUE_MAILER_TEMPLATE_MAX_SIZE,
@@ -133,7 +134,6 @@ def _read(content_path: str, path: Path, display: str) -> TemplateFile:
         # utf-8-sig: a byte-order mark from an editor is not part of the template.
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = line_column(data, exc.start)
         return failed(f"is not UTF-8 text (line {line}, column {column})", data)
     return TemplateFile(content_path, path, display, data, text, None)

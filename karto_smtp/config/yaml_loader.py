@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import yaml
 
+from karto_smtp.config.offsets import line_column
 from karto_smtp.config.yaml11 import MAX_INT_DIGITS, int_trap, is_yaml11_boolean
 
 PathKey = str | int
@@ -525,8 +526,7 @@ def control_character_problem(text: str) -> YamlProblem | None:
     if found is None:
         return None
     start = found.start()
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    line, column = line_column(text, start)
     char = found.group()
     name = _CONTROL_NAMES.get(ord(char)) or unicodedata.name(char, "")
     shown = f"U+{ord(char):04X}" + (f" ({name})" if name else "")

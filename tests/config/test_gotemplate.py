@@ -17,10 +17,10 @@ import pytest
 from karto_smtp.config.gotemplate import (
     TemplateSyntaxError,
     execution_problems,
-    line_column,
     parse,
 )
 from karto_smtp.config.html_context import html_problems
+from karto_smtp.config.offsets import line_column
 
 VALID = [
     "{{ .Token }}",

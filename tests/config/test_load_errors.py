@@ -260,3 +260,13 @@ def test_reader_errors_are_one_line_with_the_right_position(run, tmp_path, text,
         else:
             assert result.err_lines == ["Error: " + line.replace(": error:", ":", 1)]
         assert result.out == ""
+
+
+def test_line_column_counts_characters_in_text_and_bytes_in_bytes():
+    from karto_smtp.config.offsets import line_column
+
+    assert line_column("ab\ncé\nx", 0) == (1, 1)
+    assert line_column("ab\ncé\nx", 4) == (2, 2)  # é: the second character of line 2
+    assert line_column("ab\ncé\nx", 6) == (3, 1)
+    assert line_column("ab\ncé\nx".encode(), 5) == (2, 3)  # é's second byte
+    assert line_column(b"\n\n", 2) == (3, 1)
