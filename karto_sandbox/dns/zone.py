@@ -42,6 +42,8 @@ class Answer:
 
 
 def normalise_name(name: str) -> str:
+    """A DNS name as the zone and SMTP2GO's domain list key it: no edge spaces, lower case,
+    no root dot."""
     return name.strip().lower().rstrip(".")
 
 

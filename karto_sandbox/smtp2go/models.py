@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from karto_sandbox.dns.zone import DnsZone
+from karto_sandbox.dns.zone import DnsZone, normalise_name
 
 API_EXCEPTION = "API_EXCEPTION"
 NON_VALIDATING_IN_PAYLOAD = "NON_VALIDATING_IN_PAYLOAD"
@@ -117,7 +117,7 @@ def is_email(value: str) -> bool:
 
 def normalize_domain(value: str) -> str | None:
     """The lower-case host name, or None when `value` is not a dotted DNS name."""
-    name = value.strip().lower().rstrip(".")
+    name = normalise_name(value)
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not labels[-1].isalpha():
         return None
@@ -696,7 +696,7 @@ class Smtp2goAccount:
             if domain is None:
                 records = list(self._domains.values())
             else:
-                record = self._domains.get(domain.strip().lower().rstrip("."))
+                record = self._domains.get(normalise_name(domain))
                 records = [record] if record else []
             single = len(records) == 1
             # `from_master` (a master account's domain shared with a subaccount) is only in
@@ -720,7 +720,7 @@ class Smtp2goAccount:
     def mark_dns_present(self, domain: str) -> None:
         """The owner publishes every CNAME SMTP2GO lists for `domain` in the zone: now if
         the domain is on the account, else as soon as it is added."""
-        name = domain.strip().lower().rstrip(".")
+        name = normalise_name(domain)
         with self._lock:
             self._dns_present.add(name)
             record = self._domains.get(name)
@@ -743,14 +743,14 @@ class Smtp2goAccount:
     def run_periodic_verification(self, domain: str) -> bool:
         """What SMTP2GO's 7-minute check does; False if the domain is not on the account."""
         with self._lock:
-            record = self._domains.get(domain.strip().lower().rstrip("."))
+            record = self._domains.get(normalise_name(domain))
             if record is None:
                 return False
             self._verify(record)
             return True
 
     def _existing_domain(self, domain: str) -> SenderDomain:
-        record = self._domains.get(domain.strip().lower().rstrip("."))
+        record = self._domains.get(normalise_name(domain))
         if record is None:
             raise ApiFailure(
                 API_EXCEPTION,
