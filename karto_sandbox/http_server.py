@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import h11
 
-from karto_sandbox.http import Drop, Fault, HttpApp, LoggedRequest, Request, Response, redact
+from karto_sandbox.http import Drop, HttpApp, LoggedRequest, Request, Response, redact
 
 # A client that opens a hundred connections at once must not wait for SYN retries (seconds
 # each) on an idle server; Python's own default backlog is 5.
@@ -176,10 +176,12 @@ class _Connection:
 
     async def _answer(self, request: Request) -> Response | None:
         fault = self.app.take_fault(request)
-        if fault is not None:
-            injected = await _injected(fault)
-            if injected is not None or fault.kind != "latency":
-                return injected
+        if fault is not None and fault.kind == "latency":
+            await asyncio.sleep(fault.seconds)  # then answer as usual
+        elif fault is not None:
+            if fault.kind == "timeout":
+                await asyncio.sleep(fault.seconds or 30.0)
+            return fault.response()  # None for timeout and drop: close without an answer
         try:
             if self.app.may_wait(request):
                 return await _in_thread(self.app.answer, request, self.app.service)
@@ -261,18 +263,6 @@ def _reason(status: int) -> bytes:
         return HTTPStatus(status).phrase.encode()
     except ValueError:  # a code a fault made up, e.g. 599
         return b""
-
-
-async def _injected(fault: Fault) -> Response | None:
-    """What a fault makes of an answer: None closes the connection without one (or, for
-    `latency`, goes on to answer normally once the delay is over)."""
-    if fault.kind == "latency":
-        await asyncio.sleep(fault.seconds)
-        return None
-    if fault.kind == "timeout":
-        await asyncio.sleep(fault.seconds or 30.0)
-        return None
-    return fault.response()
 
 
 def _in_thread(
