@@ -209,16 +209,15 @@ if _CParser is not None:
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
-    class _FastLoader(_Hooks, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    class _FastLoader(_Hooks, _CLoader):
         """libyaml's scanner and parser under the same composition: a valid file parses
         several times faster. Any problem is parsed again by `_Loader`, whose messages
-        are exact (libyaml's marks carry no text to quote)."""
+        are exact (libyaml's marks carry no text to quote). `_Hooks` comes first, so
+        PyYAML's Python composer (with the hooks), not libyaml's, builds the nodes."""
 
         def __init__(self, text: str) -> None:
-            _CParser.__init__(self, text)
+            _CLoader.__init__(self, text)
             yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
             self._start()
 
 
