@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import string
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -238,15 +237,8 @@ class Stack:
         """Stop everything; with a state file, save the state first."""
         if save and self._started and self.state_file is not None:
             self.save_state()
-        # Each HttpServer takes up to its poll interval to stop; stop them side by side.
-        stoppers = [
-            threading.Thread(target=server.stop, name=f"stop-{name}")
-            for name, server in self._servers.items()
-        ]
-        for thread in stoppers:
-            thread.start()
-        for thread in stoppers:
-            thread.join()
+        for server in self._servers.values():
+            server.stop()
         self._servers = {}
         if self.relay is not None:
             self.relay.stop()
