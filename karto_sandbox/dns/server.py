@@ -7,6 +7,7 @@ publishes, SERVFAIL for a "servfail" fault, and silence for a "timeout" fault.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
 import socket
@@ -123,6 +124,10 @@ class DnsServer:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._sock is not None:
+            # An empty datagram wakes the select() at once instead of at its next timeout.
+            with contextlib.suppress(OSError):
+                self._sock.sendto(b"", (self.host, self.port))
         if self._thread is not None:
             self._thread.join(POLL_SECONDS * 5)
             self._thread = None
